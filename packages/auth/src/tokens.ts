@@ -1,0 +1,104 @@
+import { SignJWT, jwtVerify, errors } from 'jose';
+
+const ISSUER = 'micropost';
+const CLIENT_AUDIENCE = 'micropost-client';
+const SUBGRAPH_AUDIENCE = 'micropost-subgraphs';
+/** Forwarded identities live only as long as one request fan-out needs. */
+const IDENTITY_TTL_SECONDS = 60;
+
+/** Header in which the router forwards the verified viewer to subgraphs. */
+export const IDENTITY_HEADER = 'x-micropost-identity';
+
+export interface AccessToken {
+  readonly userId: string;
+  /** Seconds since the epoch. */
+  readonly expiresAt: number;
+}
+
+export interface Identity {
+  readonly userId: string;
+}
+
+/** A token that is missing its claims, badly signed or expired. */
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+}
+
+/** Signs and verifies with one HMAC key; keys are derived once, not per call. */
+class HmacSigner {
+  readonly #key: Uint8Array;
+  constructor(
+    secret: string,
+    private readonly audience: string,
+  ) {
+    this.#key = new TextEncoder().encode(secret);
+  }
+
+  sign(subject: string, ttlSeconds: number): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(this.audience)
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(this.#key);
+  }
+
+  async verify(token: string): Promise<{ subject: string; expiresAt: number }> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, { issuer: ISSUER, audience: this.audience, algorithms: ['HS256'] });
+      if (!payload.sub || payload.exp === undefined) throw new InvalidTokenError('token lacks subject or expiry');
+      return { subject: payload.sub, expiresAt: payload.exp };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code);
+      throw error;
+    }
+  }
+}
+
+/** Bearer tokens handed to clients at register/login. */
+export class AccessTokens {
+  readonly #signer: HmacSigner;
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.#signer = new HmacSigner(secret, CLIENT_AUDIENCE);
+  }
+
+  issue(userId: string): Promise<string> {
+    return this.#signer.sign(userId, this.ttlSeconds);
+  }
+
+  async verify(token: string): Promise<AccessToken> {
+    const { subject, expiresAt } = await this.#signer.verify(token);
+    return { userId: subject, expiresAt };
+  }
+}
+
+/**
+ * The identity the router forwards to subgraphs, signed with a secret only the router and
+ * subgraphs share: a request sent straight to a subgraph cannot claim to be someone.
+ */
+export class ForwardedIdentities {
+  readonly #signer: HmacSigner;
+  constructor(secret: string) {
+    this.#signer = new HmacSigner(secret, SUBGRAPH_AUDIENCE);
+  }
+
+  sign(identity: Identity): Promise<string> {
+    return this.#signer.sign(identity.userId, IDENTITY_TTL_SECONDS);
+  }
+
+  async verify(token: string): Promise<Identity> {
+    return { userId: (await this.#signer.verify(token)).subject };
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` value (also graphql-ws connectionParams), or null. */
+export function bearerToken(authorization: string | undefined | null): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match?.[1] ?? null;
+}

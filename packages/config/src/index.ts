@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Every invalid variable, reported together so one start-up fixes them all. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses `env` with `schema`; blank values count as unset. Throws ConfigError naming each bad variable. */
+export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env = process.env): z.infer<z.ZodObject<Shape>> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = z.object(shape).safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const value = present[name];
+      return value === undefined ? `${name}: ${issue.message} (it is not set)` : `${name}: ${issue.message} (got "${value}")`;
+    }),
+  );
+}
+
+/** Parses two shapes from one environment (shared and process-specific), reporting every problem of both together. */
+export function parseEnvPair<A extends z.ZodRawShape, B extends z.ZodRawShape>(
+  shared: A,
+  own: B,
+  env: Env = process.env,
+): [z.infer<z.ZodObject<A>>, z.infer<z.ZodObject<B>>] {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const first = attempt(() => parseEnv(shared, env));
+  const second = attempt(() => parseEnv(own, env));
+  if (first === undefined || second === undefined) throw new ConfigError(problems);
+  return [first, second];
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const secret = z.string().min(32, 'must be at least 32 characters');
+const positiveInt = z.coerce.number().int().positive();
+
+/** Variables shared by every process. Fragments are spread into each process's own shape. */
+export const logEnv = {
+  /** pino level; default `info`. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+export const httpEnv = (defaultPort: number) => ({
+  /** Interface to listen on; default loopback. */
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(defaultPort),
+});
+
+export const mongoEnv = {
+  /** MongoDB connection string (FerretDB in development). */
+  MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  /** Each subgraph uses the database `<prefix><subgraph>`; default `micropost_`. */
+  MONGO_DB_PREFIX: z.string().regex(/^[A-Za-z0-9_]*$/, 'may hold only letters, digits and _').default('micropost_'),
+};
+
+export const amqpEnv = {
+  /** RabbitMQ URL; without it events stay inside this process (single-server development only). */
+  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
+  /** Durable topic exchange that carries every domain event; default `micropost.events`. */
+  EVENTS_EXCHANGE: z.string().min(1).default('micropost.events'),
+  /** Unacknowledged deliveries per consumer; default 32. */
+  AMQP_PREFETCH: positiveInt.default(32),
+};
+
+export const authEnv = {
+  /** Signs the bearer tokens handed to clients. */
+  JWT_SECRET: secret,
+  /** Lifetime of a bearer token in seconds; default 7 days. */
+  TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
+  /** Shared by the router and subgraphs: signs the identity the router forwards. */
+  INTERNAL_SECRET: secret,
+};
+
+export { z };

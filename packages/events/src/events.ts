@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Every domain event: its routing key and the zod schema of its `data`. This object is the single
+ * source of truth — `EventMap` and validation are derived from it — so adding an event is one entry.
+ * Data schemas accept (and strip) unknown keys, so a newer producer may add optional fields
+ * without breaking older consumers.
+ */
+export const eventDataSchemas = {
+  'user.registered': z.object({ userId: z.string(), handle: z.string(), displayName: z.string(), createdAt: z.string() }),
+  'user.updated': z.object({ userId: z.string(), handle: z.string(), displayName: z.string(), bio: z.string(), avatarUrl: z.string().nullable() }),
+} satisfies Record<string, z.ZodType>;
+
+type Schemas = typeof eventDataSchemas;
+
+/** Event type → its data, e.g. `EventMap['user.registered']`. */
+export interface EventMap extends InferMap<Schemas> {}
+type InferMap<S extends Record<string, z.ZodType>> = { [K in keyof S]: z.infer<S[K]> };
+
+/** A routing key, e.g. `'user.registered'`. */
+export type EventType = keyof EventMap & string;
+export type EventData<T extends EventType> = EventMap[T];
+
+export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(eventDataSchemas, value);
+}
+
+/**
+ * Schema version written into each envelope: 1 unless listed here. When an event's data changes
+ * incompatibly, list it with its new version (and teach consumers the old shape); additive changes
+ * keep the version.
+ */
+const versionOverrides: Partial<Record<EventType, number>> = {};
+
+export function eventVersion(type: EventType): number {
+  return versionOverrides[type] ?? 1;
+}

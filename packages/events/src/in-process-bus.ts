@@ -1,0 +1,192 @@
+import type { Logger } from 'pino';
+import { DEFAULT_MAX_DELIVERIES, retryDelayMs, type Consumer, type ConsumeSpec, type EventBus, type EventHandler } from './bus.ts';
+import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
+import { topicMatches } from './topic.ts';
+
+export interface InProcessEventBusOptions {
+  logger: Logger;
+  /** Concurrent deliveries per consumer, like AMQP prefetch; default 32. */
+  prefetch?: number;
+  /** Deliveries of a failing message before it is dead-lettered; default 5. */
+  maxDeliveries?: number;
+  /** First retry pause in ms, doubled per attempt up to 5 s; default 50. */
+  retryBaseMs?: number;
+}
+
+/** A message that could not be handled, kept in the queue's dead-letter list. */
+export interface DeadLetter {
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly reason: 'malformed' | 'rejected';
+  readonly error: string;
+}
+
+interface Message {
+  readonly routingKey: string;
+  /** Serialized like on the wire, so consumers get their own copy and the same validation as with RabbitMQ. */
+  readonly body: Buffer;
+  deliveries: number;
+}
+
+interface LocalConsumer {
+  readonly handler: EventHandler;
+  inFlight: number;
+  cancelled: boolean;
+  idle: (() => void)[];
+}
+
+interface LocalQueue {
+  readonly name: string;
+  readonly kind: ConsumeSpec['kind'];
+  /** Bindings accumulate across `consume` calls, as they do on a broker queue. */
+  readonly bindings: Set<string>;
+  readonly messages: Message[];
+  consumers: LocalConsumer[];
+  nextConsumer: number;
+  readonly deadLetters: DeadLetter[];
+}
+
+/**
+ * The EventBus inside one process, for `npm start` without RabbitMQ: same routing, one delivery per
+ * queue per event, bounded retries then a dead-letter list. Nothing survives a restart.
+ */
+export class InProcessEventBus implements EventBus {
+  readonly #logger: Logger;
+  readonly #prefetch: number;
+  readonly #maxDeliveries: number;
+  readonly #retryBaseMs: number;
+  readonly #queues = new Map<string, LocalQueue>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: InProcessEventBusOptions) {
+    this.#logger = options.logger;
+    this.#prefetch = options.prefetch ?? 32;
+    this.#maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+    this.#retryBaseMs = options.retryBaseMs ?? 50;
+  }
+
+  async publish(event: EventEnvelope): Promise<void> {
+    this.publishRaw(event.type, serializeEnvelope(event));
+  }
+
+  /** Routes arbitrary bytes as if a foreign producer had sent them (tests use it for malformed messages). */
+  publishRaw(routingKey: string, body: Buffer): void {
+    if (this.#closed) throw new Error('event bus is closed');
+    for (const queue of this.#queues.values()) {
+      if (![...queue.bindings].some((pattern) => topicMatches(pattern, routingKey))) continue;
+      queue.messages.push({ routingKey, body, deliveries: 0 });
+      this.#pump(queue);
+    }
+  }
+
+  async consume(spec: ConsumeSpec, handler: EventHandler): Promise<Consumer> {
+    if (this.#closed) throw new Error('event bus is closed');
+    let queue = this.#queues.get(spec.queue);
+    if (queue && queue.kind !== spec.kind) throw new Error(`queue ${spec.queue} is already declared as ${queue.kind}`);
+    if (!queue) {
+      queue = { name: spec.queue, kind: spec.kind, bindings: new Set(), messages: [], consumers: [], nextConsumer: 0, deadLetters: [] };
+      this.#queues.set(spec.queue, queue);
+    }
+    for (const binding of spec.bindings) queue.bindings.add(binding);
+    const consumer: LocalConsumer = { handler, inFlight: 0, cancelled: false, idle: [] };
+    queue.consumers.push(consumer);
+    const owner = queue;
+    this.#pump(queue);
+    return { cancel: () => this.#cancel(owner, consumer) };
+  }
+
+  /** Dead-lettered messages of `queue` (its `<queue>.dlq`), oldest first. */
+  deadLetters(queue: string): readonly DeadLetter[] {
+    return this.#queues.get(queue)?.deadLetters ?? [];
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
+    const cancels = [...this.#queues.values()].flatMap((queue) => queue.consumers.map((consumer) => this.#cancel(queue, consumer)));
+    await Promise.all(cancels);
+    this.#queues.clear();
+  }
+
+  async #cancel(queue: LocalQueue, consumer: LocalConsumer): Promise<void> {
+    if (!consumer.cancelled) {
+      consumer.cancelled = true;
+      queue.consumers = queue.consumers.filter((c) => c !== consumer);
+      // A server queue is auto-delete: it goes with its last consumer. A shared one keeps buffering.
+      if (queue.kind === 'server' && queue.consumers.length === 0 && this.#queues.get(queue.name) === queue) this.#queues.delete(queue.name);
+      this.#pump(queue);
+    }
+    // Like a channel closing after its handlers settle: cancel returns once in-flight work is done.
+    if (consumer.inFlight > 0) await new Promise<void>((resolve) => consumer.idle.push(resolve));
+  }
+
+  #pump(queue: LocalQueue): void {
+    while (queue.messages.length > 0) {
+      const consumer = this.#nextFreeConsumer(queue);
+      if (!consumer) return;
+      const message = queue.messages.shift()!;
+      void this.#deliver(queue, consumer, message);
+    }
+  }
+
+  /** Round-robin over consumers with spare prefetch, so consumers of one queue split its messages. */
+  #nextFreeConsumer(queue: LocalQueue): LocalConsumer | undefined {
+    const count = queue.consumers.length;
+    for (let i = 0; i < count; i++) {
+      const index = (queue.nextConsumer + i) % count;
+      const consumer = queue.consumers[index]!;
+      if (consumer.inFlight < this.#prefetch) {
+        queue.nextConsumer = (index + 1) % count;
+        return consumer;
+      }
+    }
+    return undefined;
+  }
+
+  async #deliver(queue: LocalQueue, consumer: LocalConsumer, message: Message): Promise<void> {
+    consumer.inFlight++;
+    message.deliveries++;
+    try {
+      let event: EventEnvelope;
+      try {
+        event = parseEnvelope(message.body);
+      } catch (error) {
+        this.#deadLetter(queue, message, 'malformed', error);
+        return;
+      }
+      try {
+        await consumer.handler(event);
+      } catch (error) {
+        if (message.deliveries >= this.#maxDeliveries) {
+          this.#deadLetter(queue, message, 'rejected', error);
+        } else {
+          this.#logger.warn({ err: error, queue: queue.name, eventId: event.id, eventType: event.type, deliveries: message.deliveries }, 'event handler failed; will retry');
+          this.#retryLater(queue, message);
+        }
+      }
+    } finally {
+      consumer.inFlight--;
+      if (consumer.inFlight === 0) for (const resolve of consumer.idle.splice(0)) resolve();
+      this.#pump(queue);
+    }
+  }
+
+  #retryLater(queue: LocalQueue, message: Message): void {
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      if (this.#closed) return;
+      queue.messages.push(message);
+      this.#pump(queue);
+    }, retryDelayMs(message.deliveries, this.#retryBaseMs));
+    this.#retryTimers.add(timer);
+  }
+
+  #deadLetter(queue: LocalQueue, message: Message, reason: DeadLetter['reason'], error: unknown): void {
+    const text = error instanceof Error ? error.message : String(error);
+    this.#logger.error({ err: error instanceof MalformedEventError ? undefined : error, queue: queue.name, routingKey: message.routingKey, reason, deliveries: message.deliveries, error: text }, 'event dead-lettered');
+    queue.deadLetters.push({ routingKey: message.routingKey, body: message.body, reason, error: text });
+  }
+}

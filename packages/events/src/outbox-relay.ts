@@ -1,0 +1,197 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Collection, Document } from 'mongodb';
+import type { Logger } from 'pino';
+import type { EventBus } from './bus.ts';
+import type { EventEnvelope } from './envelope.ts';
+
+export interface OutboxRelayOptions {
+  /** Collections whose documents may carry an outbox (each with `ensureOutboxIndex`). */
+  collections: readonly Collection<any>[];
+  bus: Pick<EventBus, 'publish'>;
+  logger: Logger;
+  /** How long a claimed document is reserved for this relay before another may take it; default 30000 ms. */
+  leaseMs?: number;
+  /** Idle poll interval, the safety net behind `notify()`; default 1000 ms. */
+  pollMs?: number;
+  /** Cap of the backoff while publishing or the database fails; default 5000 ms. */
+  maxBackoffMs?: number;
+}
+
+type Phase =
+  | { name: 'idle' }
+  | { name: 'running'; loop: Promise<void> }
+  | { name: 'stopping'; loop: Promise<void> }
+  | { name: 'stopped' };
+
+type Outcome = 'nothing-due' | 'relayed' | 'failed';
+
+/**
+ * Publishes the events that stores wrote into their documents' outboxes, in order, with confirms,
+ * then removes them. Several relays (one per server) may watch the same collection: each claims a
+ * document with a lease before publishing, so normally one publishes it; if a lease expires
+ * mid-way an event can go out twice, which consumers tolerate (they dedupe by envelope id).
+ */
+export class OutboxRelay {
+  readonly #collections: readonly Collection<Document>[];
+  readonly #bus: Pick<EventBus, 'publish'>;
+  readonly #logger: Logger;
+  readonly #leaseMs: number;
+  readonly #pollMs: number;
+  readonly #maxBackoffMs: number;
+  #phase: Phase = { name: 'idle' };
+  /** Interrupts the idle wait (notify, stop) or the backoff (stop only). */
+  #wake = new AbortController();
+  /** A write was notified while a pass was running: do another pass before sleeping. */
+  #notified = false;
+  /** Consecutive failed passes; errors are logged once per outage, not per attempt. */
+  #failures = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#collections = options.collections;
+    this.#bus = options.bus;
+    this.#logger = options.logger.child({ component: 'outbox-relay' });
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#pollMs = options.pollMs ?? 1_000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
+  }
+
+  start(): void {
+    if (this.#phase.name !== 'idle') return;
+    // The phase must read 'running' before the loop's first check, which runs synchronously.
+    const running: { name: 'running'; loop: Promise<void> } = { name: 'running', loop: Promise.resolve() };
+    this.#phase = running;
+    running.loop = this.#run();
+  }
+
+  /** Stops polling and resolves once the in-flight document is finished. */
+  async stop(): Promise<void> {
+    const phase = this.#phase;
+    switch (phase.name) {
+      case 'idle':
+      case 'stopped':
+        this.#phase = { name: 'stopped' };
+        return;
+      case 'running':
+        this.#phase = { name: 'stopping', loop: phase.loop };
+        this.#wake.abort();
+        await phase.loop;
+        this.#phase = { name: 'stopped' };
+        return;
+      case 'stopping':
+        await phase.loop;
+        return;
+      default:
+        throw new Error(`unreachable relay phase ${(phase satisfies never as Phase).name}`);
+    }
+  }
+
+  /** Wake now: a store just wrote events. Does not cut a failure backoff short. */
+  notify(): void {
+    this.#notified = true;
+    this.#wake.abort();
+  }
+
+  async #run(): Promise<void> {
+    while (this.#phase.name === 'running') {
+      this.#notified = false;
+      const outcome = await this.#pass();
+      if (outcome === 'relayed') continue;
+      if (outcome === 'failed') {
+        const backoff = Math.min(100 * 2 ** (this.#failures - 1), this.#maxBackoffMs);
+        await this.#sleep(backoff, { wakeOnNotify: false });
+      } else if (!this.#notified) {
+        await this.#sleep(this.#pollMs, { wakeOnNotify: true });
+      }
+    }
+  }
+
+  /** One round over the collections, at most one document each, so a busy collection cannot starve another. */
+  async #pass(): Promise<Outcome> {
+    let result: Outcome = 'nothing-due';
+    for (const collection of this.#collections) {
+      if (this.#phase.name !== 'running') break;
+      let outcome: Outcome;
+      try {
+        outcome = await this.#relayOne(collection);
+      } catch (err) {
+        outcome = 'failed';
+        this.#reportFailure(err, collection.collectionName);
+      }
+      if (outcome === 'failed') return 'failed';
+      if (outcome === 'relayed') result = 'relayed';
+    }
+    if (result === 'relayed' && this.#failures > 0) {
+      this.#logger.info({ failedAttempts: this.#failures }, 'outbox relay recovered');
+      this.#failures = 0;
+    }
+    return result;
+  }
+
+  async #relayOne(collection: Collection<Document>): Promise<Outcome> {
+    const now = Date.now();
+    // The claim: take the oldest due document and push its due time past the lease, atomically,
+    // so a concurrent relay's claim skips it.
+    const claimed = await collection.findOneAndUpdate(
+      { outboxDueAt: { $lte: new Date(now) } },
+      { $set: { outboxDueAt: new Date(now + this.#leaseMs) } },
+      // No projection: FerretDB 1.24's findAndModify rejects `fields` (NotImplemented).
+      { sort: { outboxDueAt: 1 }, returnDocument: 'after' },
+    );
+    if (!claimed) return 'nothing-due';
+    const events = (Array.isArray(claimed.outbox) ? claimed.outbox : []) as EventEnvelope[];
+
+    const published: string[] = [];
+    let failure: unknown;
+    for (const event of events) {
+      try {
+        await this.#bus.publish(event);
+        published.push(event.id);
+      } catch (err) {
+        failure = err;
+        break; // keep order: nothing after a failed event goes out before it
+      }
+    }
+
+    // FerretDB 1.24 ignores `$pull` with a condition (it only removes exact values), so remove the
+    // published events one by one from the head, each only if it is still the one we published —
+    // a relay whose lease expired cannot then remove an event it did not publish.
+    for (const id of published) {
+      await collection.updateOne({ _id: claimed._id, 'outbox.0.id': id }, { $pop: { outbox: -1 } });
+    }
+    // Release the lease: null once empty, else due now (for the rest, or events written meanwhile).
+    const drained = await collection.updateOne({ _id: claimed._id, outbox: { $size: 0 } }, { $set: { outboxDueAt: null } });
+    if (drained.matchedCount === 0) {
+      const rest = await collection.updateOne({ _id: claimed._id, 'outbox.0': { $exists: true } }, { $set: { outboxDueAt: new Date() } });
+      // No outbox array at all (a foreign write): stop claiming it.
+      if (rest.matchedCount === 0) await collection.updateOne({ _id: claimed._id, outbox: { $exists: false } }, { $set: { outboxDueAt: null } });
+    }
+
+    if (failure !== undefined) {
+      this.#reportFailure(failure, collection.collectionName);
+      return 'failed';
+    }
+    return 'relayed';
+  }
+
+  #reportFailure(err: unknown, collection: string): void {
+    this.#failures++;
+    if (this.#failures === 1) this.#logger.warn({ err, collection }, 'outbox relay cannot publish; retrying with backoff');
+    else this.#logger.debug({ err: (err as Error)?.message, collection, failures: this.#failures }, 'outbox relay still failing');
+  }
+
+  async #sleep(ms: number, { wakeOnNotify }: { wakeOnNotify: boolean }): Promise<void> {
+    if (this.#phase.name !== 'running') return;
+    if (wakeOnNotify) {
+      this.#wake = new AbortController();
+      if (this.#notified) return;
+      await sleep(ms, undefined, { signal: this.#wake.signal }).catch(() => {});
+      return;
+    }
+    // Backoff: only stop interrupts it; notify() just leaves #notified set for afterwards.
+    const deadline = Date.now() + ms;
+    while (this.#phase.name === 'running' && Date.now() < deadline) {
+      this.#wake = new AbortController();
+      await sleep(deadline - Date.now(), undefined, { signal: this.#wake.signal }).catch(() => {});
+    }
+  }
+}

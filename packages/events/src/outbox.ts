@@ -1,0 +1,45 @@
+import type { Collection, Document, UpdateFilter } from 'mongodb';
+import type { EventEnvelope } from './envelope.ts';
+
+/**
+ * Fields a document carries while it has events to publish. They are written in the SAME
+ * single-document write as the state change — the only atomicity every MongoDB topology and
+ * FerretDB share — and the OutboxRelay publishes and removes them.
+ */
+export interface OutboxFields {
+  /** Pending events, oldest first; published in this order. */
+  outbox: EventEnvelope[];
+  /** When the relay should (re)try this document; null once nothing is pending. */
+  outboxDueAt: Date | null;
+}
+
+/** A stored document type with its (optional) outbox fields. */
+export type WithOutbox<T> = T & Partial<OutboxFields>;
+
+/** For an insert: spread into the new document. */
+export function outboxFields(events: readonly EventEnvelope[]): OutboxFields {
+  return { outbox: [...events], outboxDueAt: new Date() };
+}
+
+/**
+ * For an update: adds the events to the caller's update document (its `$set`, `$inc`, other `$push`
+ * entries are kept), so state change and events land in one atomic write.
+ */
+export function withOutbox<T extends Document>(update: UpdateFilter<T>, events: readonly EventEnvelope[]): UpdateFilter<T> {
+  if (events.length === 0) return update;
+  const base = update as Document;
+  const push = (base.$push ?? {}) as Document;
+  const set = (base.$set ?? {}) as Document;
+  if ('outbox' in push || 'outboxDueAt' in set) throw new Error('withOutbox: the update already writes the outbox');
+  const merged: Document = {
+    ...base,
+    $push: { ...push, outbox: { $each: [...events] } },
+    $set: { ...set, outboxDueAt: new Date() },
+  };
+  return merged as UpdateFilter<T>;
+}
+
+/** The relay's claim query (`outboxDueAt <= now`, oldest first) is an index range scan, never a collection scan. */
+export async function ensureOutboxIndex(collection: Collection<any>): Promise<void> {
+  await collection.createIndex({ outboxDueAt: 1 }, { name: 'outboxDueAt_1' });
+}

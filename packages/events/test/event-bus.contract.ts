@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@micropost/testing';
+import { createEvent, DEFAULT_MAX_DELIVERIES, type EventBus, type EventEnvelope } from '../src/index.ts';
+import { uniqueName } from './helpers.ts';
+
+/** What each adapter's test file provides to the shared contract. */
+export interface BusHarness {
+  /** A bus as one server would hold it. RabbitMQ: a new connection per call; in-process: the same bus. */
+  createBus(): Promise<EventBus>;
+  /** Raw payloads dead-lettered from `queue` (its `<queue>.dlq`), oldest first. */
+  deadLetters(queue: string): Promise<string[]>;
+  /** Sends bytes that are not a valid envelope, as a foreign or broken producer would. */
+  publishRaw(routingKey: string, body: Buffer): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+const registered = (n: number) =>
+  createEvent('user.registered', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, createdAt: new Date().toISOString() });
+const updated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, bio: '', avatarUrl: null });
+
+/** Collects what a handler received. */
+function recorder() {
+  const events: EventEnvelope[] = [];
+  return { events, handler: async (event: EventEnvelope) => void events.push(event) };
+}
+
+const ids = (events: EventEnvelope[]) => events.map((event) => event.id).sort();
+
+/** Time a "nothing else arrives" assertion waits. */
+const QUIET_MS = 400;
+
+export function eventBusContract(name: string, makeHarness: () => Promise<BusHarness>): void {
+  describe(`EventBus contract: ${name}`, () => {
+    let harness: BusHarness;
+    let bus: EventBus;
+
+    beforeAll(async () => {
+      harness = await makeHarness();
+      bus = await harness.createBus();
+    });
+    afterAll(async () => harness?.dispose());
+
+    it('delivers a published event with its whole envelope', async () => {
+      const received = recorder();
+      await bus.consume({ queue: uniqueName('contract.envelope'), kind: 'shared', bindings: ['user.registered'] }, received.handler);
+      const event = createEvent('user.registered', { userId: 'u1', handle: 'ada', displayName: 'Ada', createdAt: '2026-01-01T00:00:00.000Z' }, { requestId: 'req-1' });
+      await bus.publish(event);
+      await waitFor(async () => received.events.length === 1, { message: 'the event never arrived' });
+      expect(received.events[0]).toEqual(event);
+    });
+
+    it('routes by topic pattern (* one word, # any)', async () => {
+      const star = recorder();
+      const exact = recorder();
+      const hash = recorder();
+      const other = recorder();
+      await bus.consume({ queue: uniqueName('contract.star'), kind: 'shared', bindings: ['user.*'] }, star.handler);
+      await bus.consume({ queue: uniqueName('contract.exact'), kind: 'shared', bindings: ['user.registered'] }, exact.handler);
+      await bus.consume({ queue: uniqueName('contract.hash'), kind: 'server', bindings: ['#'] }, hash.handler);
+      await bus.consume({ queue: uniqueName('contract.other'), kind: 'shared', bindings: ['post.*', 'user.registered.*'] }, other.handler);
+      const events = [registered(1), updated(1)];
+      for (const event of events) await bus.publish(event);
+
+      await waitFor(async () => star.events.length === 2 && hash.events.length === 2 && exact.events.length === 1, { message: 'routed events never arrived' });
+      await sleep(QUIET_MS);
+      expect(ids(star.events)).toEqual(ids(events));
+      expect(ids(hash.events)).toEqual(ids(events));
+      expect(exact.events.map((event) => event.type)).toEqual(['user.registered']);
+      expect(other.events).toEqual([]);
+    });
+
+    it('splits a shared queue between its consumers: each event handled once', async () => {
+      const queue = uniqueName('contract.shared');
+      const serverA = recorder();
+      const serverB = recorder();
+      const otherBus = await harness.createBus();
+      await bus.consume({ queue, kind: 'shared', bindings: ['user.*'] }, serverA.handler);
+      await otherBus.consume({ queue, kind: 'shared', bindings: ['user.*'] }, serverB.handler);
+      const events = Array.from({ length: 20 }, (_, n) => registered(n));
+      await Promise.all(events.map((event) => bus.publish(event)));
+
+      await waitFor(async () => serverA.events.length + serverB.events.length >= events.length, { message: 'not every event was handled' });
+      await sleep(QUIET_MS);
+      expect(ids([...serverA.events, ...serverB.events])).toEqual(ids(events));
+      expect(serverA.events.length).toBeGreaterThan(0);
+      expect(serverB.events.length).toBeGreaterThan(0);
+    });
+
+    it('gives each server queue its own copy, alongside a shared queue', async () => {
+      const shared = recorder();
+      const serverA = recorder();
+      const serverB = recorder();
+      const otherBus = await harness.createBus();
+      await bus.consume({ queue: uniqueName('contract.projection'), kind: 'shared', bindings: ['user.*'] }, shared.handler);
+      await bus.consume({ queue: uniqueName('contract.live-a'), kind: 'server', bindings: ['user.*'] }, serverA.handler);
+      await otherBus.consume({ queue: uniqueName('contract.live-b'), kind: 'server', bindings: ['user.*'] }, serverB.handler);
+      const events = [registered(1), updated(2), updated(3)];
+      for (const event of events) await bus.publish(event);
+
+      await waitFor(async () => shared.events.length === 3 && serverA.events.length === 3 && serverB.events.length === 3, { message: 'a queue missed events' });
+      await sleep(QUIET_MS);
+      for (const copy of [shared, serverA, serverB]) expect(ids(copy.events)).toEqual(ids(events));
+    });
+
+    for (const kind of ['shared', 'server'] as const) {
+      it(`dead-letters an event whose handler keeps failing after ${DEFAULT_MAX_DELIVERIES} deliveries, and keeps consuming (${kind})`, async () => {
+        const queue = uniqueName(`contract.poison-${kind}`);
+        const poison = registered(666);
+        const healthy = registered(1);
+        let attempts = 0;
+        const handled: EventEnvelope[] = [];
+        await bus.consume({ queue, kind, bindings: ['user.registered'] }, async (event) => {
+          if (event.id === poison.id) {
+            attempts++;
+            throw new Error('handler bug');
+          }
+          handled.push(event);
+        });
+        await bus.publish(poison);
+        await bus.publish(healthy);
+
+        await waitFor(async () => handled.some((event) => event.id === healthy.id), { message: 'the event after the poison was not handled' });
+        const dead = await waitFor(async () => (await harness.deadLetters(queue)).find((payload) => payload.includes(poison.id)), {
+          message: 'the failing event never reached the DLQ',
+        });
+        expect(JSON.parse(dead)).toEqual(poison);
+        expect(attempts).toBe(DEFAULT_MAX_DELIVERIES);
+        await sleep(QUIET_MS);
+        expect(attempts).toBe(DEFAULT_MAX_DELIVERIES);
+      });
+    }
+
+    it('dead-letters a malformed message at once, and keeps consuming', async () => {
+      const queue = uniqueName('contract.malformed');
+      const received = recorder();
+      await bus.consume({ queue, kind: 'shared', bindings: ['user.*'] }, received.handler);
+      await harness.publishRaw('user.registered', Buffer.from('{ this is not json'));
+      await harness.publishRaw('user.updated', Buffer.from(JSON.stringify({ ...updated(1), data: { userId: 42 } })));
+      const valid = registered(1);
+      await bus.publish(valid);
+
+      await waitFor(async () => received.events.length === 1, { message: 'the valid event was not handled' });
+      const dead = await waitFor(async () => {
+        const payloads = await harness.deadLetters(queue);
+        return payloads.length === 2 && payloads;
+      }, { message: 'malformed messages never reached the DLQ' });
+      expect(dead.some((payload) => payload.includes('this is not json'))).toBe(true);
+      expect(received.events).toEqual([valid]);
+    });
+
+    it('stops delivering to a cancelled consumer', async () => {
+      const queue = uniqueName('contract.cancel');
+      const received = recorder();
+      const consumer = await bus.consume({ queue, kind: 'shared', bindings: ['user.updated'] }, received.handler);
+      await bus.publish(updated(1));
+      await waitFor(async () => received.events.length === 1, { message: 'the first event never arrived' });
+      await consumer.cancel();
+      await bus.publish(updated(2));
+      await sleep(QUIET_MS);
+      expect(received.events.length).toBe(1);
+    });
+  });
+}

@@ -1,0 +1,182 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { stderrLog, type Log } from './log.ts';
+import { repoRoot } from './paths.ts';
+import { freePort } from './ports.ts';
+import { killOnExit, OutputTail, poll, run, terminate, which } from './process.ts';
+
+export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+export const FERRETDB_VERSION = 'v1.24.2';
+
+/** Where the project keeps its own FerretDB build. */
+export const ferretdbCacheBin = join(repoRoot, '.cache', 'bin', 'ferretdb');
+
+/** A binary is usable if it starts at all: a plain `go install` build panics in its version check. */
+async function works(bin: string): Promise<boolean> {
+  if (!existsSync(bin)) return false;
+  try {
+    const result = await run(bin, ['--version'], { timeoutMs: 15_000 });
+    return result.code === 0;
+  } catch {
+    return false;
+  }
+}
+
+function findGo(): string | undefined {
+  return which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/**
+ * Path of a working ferretdb binary: `FERRETDB_BIN`, else `<repo>/.cache/bin/ferretdb`, else one
+ * built now (minutes on a fresh machine; go's output is streamed to `log`).
+ */
+export async function ensureFerretDB({ log = stderrLog }: { log?: Log } = {}): Promise<string> {
+  const fromEnv = process.env.FERRETDB_BIN;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    if (await works(fromEnv)) return fromEnv;
+    throw new Error(`FERRETDB_BIN=${fromEnv} does not run (\`${fromEnv} --version\` failed). Unset it to let the project build its own FerretDB.`);
+  }
+  if (await works(ferretdbCacheBin)) return ferretdbCacheBin;
+  await buildFerretDB(log);
+  return ferretdbCacheBin;
+}
+
+/**
+ * Builds FerretDB into .cache/bin. Not with `go install …@v1.24.2`: a binary built that way panics
+ * at start-up ("Invalid build/version/version.txt file content") because the module zip lacks the
+ * generated build/version/version.txt. So: fetch the module source, copy it somewhere writable,
+ * add version.txt, and `go build` it there.
+ */
+async function buildFerretDB(log: Log): Promise<void> {
+  const go = findGo();
+  if (go === undefined) {
+    throw new Error(
+      'FerretDB (the embedded MongoDB-compatible database) must be built, but `go` is not on PATH. ' +
+        'Install Go 1.22 or newer (https://go.dev/dl/), or set FERRETDB_BIN to a ferretdb binary, or set MONGO_URL to a MongoDB server.',
+    );
+  }
+  const cacheDir = join(repoRoot, '.cache');
+  const srcDir = join(cacheDir, `ferretdb-src-${FERRETDB_VERSION}`);
+  const goLog = (line: string) => {
+    if (line.trim() !== '') log(`  go: ${line}`);
+  };
+  const step = async (args: string[], cwd: string): Promise<string> => {
+    const result = await run(go, args, { cwd, onLine: goLog, env: { ...process.env, GOFLAGS: '-buildvcs=false' } });
+    if (result.code !== 0) throw new Error(`Building FerretDB failed: \`go ${args.join(' ')}\` exited with ${result.code ?? result.signal}:\n${result.output.slice(-4000)}`);
+    return result.output;
+  };
+
+  log(`Building FerretDB ${FERRETDB_VERSION} into ${ferretdbCacheBin} (takes a few minutes the first time)…`);
+  mkdirSync(join(cacheDir, 'bin'), { recursive: true });
+  // -json prints only the JSON document on stdout; progress goes to stderr.
+  const downloaded = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: cacheDir });
+  const moduleDir = (() => {
+    try {
+      return (JSON.parse(downloaded.output.slice(downloaded.output.indexOf('{'))) as { Dir?: string; Error?: string }).Dir;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (downloaded.code !== 0 || moduleDir === undefined) throw new Error(`Downloading FerretDB source failed:\n${downloaded.output.slice(-4000)}`);
+
+  rmSync(srcDir, { recursive: true, force: true });
+  // The module cache is read-only; `cp -R` + `chmod` keeps this quick and portable to macOS.
+  for (const [cmd, args] of [['cp', ['-R', moduleDir, srcDir]], ['chmod', ['-R', 'u+w', srcDir]]] as const) {
+    const result = await run(cmd, args);
+    if (result.code !== 0) throw new Error(`${cmd} failed while preparing FerretDB source: ${result.output}`);
+  }
+  writeFileSync(join(srcDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+
+  // Build to a temporary name, then rename: a concurrent run never sees a half-written binary.
+  const tmpBin = `${ferretdbCacheBin}.${process.pid}.tmp`;
+  await step(['build', '-v', '-o', tmpBin, './cmd/ferretdb'], srcDir);
+  renameSync(tmpBin, ferretdbCacheBin);
+  rmSync(srcDir, { recursive: true, force: true });
+  if (!(await works(ferretdbCacheBin))) throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
+  log(`FerretDB ${FERRETDB_VERSION} built.`);
+}
+
+export interface FerretDBOptions {
+  /** SQLite files and FerretDB state live here; created if missing. */
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Defaults to ensureFerretDB(). */
+  bin?: string;
+  log?: Log;
+  /** Deadline for the first successful ping. */
+  startTimeoutMs?: number;
+}
+
+export interface RunningFerretDB {
+  /** `mongodb://127.0.0.1:<port>/` */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts FerretDB on SQLite and resolves once it answers a MongoDB `ping`. */
+export async function startFerretDB(options: FerretDBOptions): Promise<RunningFerretDB> {
+  const { dataDir, log = stderrLog, startTimeoutMs = 30_000 } = options;
+  const bin = options.bin ?? (await ensureFerretDB({ log }));
+  const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
+  mkdirSync(dataDir, { recursive: true });
+  const dir = dataDir.replace(/\/$/, '');
+
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--telemetry=disable',
+    `--state-dir=${dir}`,
+    '--log-level=warn',
+    // Its metrics/pprof HTTP listener defaults to 127.0.0.1:8088, which would clash between instances.
+    '--debug-addr=-',
+  ];
+  const started = Date.now();
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const forget = killOnExit(child.pid ?? 0);
+  const tail = new OutputTail();
+  child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+
+  const url = `mongodb://127.0.0.1:${port}/`;
+  const stop = async () => {
+    await terminate(child, 10_000);
+    forget();
+  };
+
+  try {
+    await poll(
+      async () => {
+        if (spawnError) throw new Error(`Could not start ${bin}: ${spawnError.message}`);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`FerretDB exited during start-up (${child.exitCode ?? child.signalCode}) on port ${port}:\n${tail}`);
+        }
+        return ping(url);
+      },
+      { timeoutMs: startTimeoutMs, intervalMs: 100, message: () => `FerretDB did not answer a ping on ${url} within ${startTimeoutMs} ms:\n${tail}` },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`FerretDB up in ${Date.now() - started} ms on ${url} (data in ${dir}).`);
+  return { url, port, stop };
+}
+
+async function ping(url: string): Promise<boolean> {
+  const client = new MongoClient(url, { directConnection: true, serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
+  try {
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}

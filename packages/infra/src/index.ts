@@ -1,0 +1,15 @@
+export type { Log } from './log.ts';
+export { stderrLog } from './log.ts';
+export { repoRoot } from './paths.ts';
+export { freePort, isPortOpen } from './ports.ts';
+export { which, run, terminate, poll, killOnExit, type RunResult } from './process.ts';
+export { ensureFerretDB, startFerretDB, ferretdbCacheBin, FERRETDB_VERSION, type FerretDBOptions, type RunningFerretDB } from './ferretdb.ts';
+export {
+  ensureRabbitMQInstalled,
+  startRabbitNode,
+  startDefaultRabbit,
+  type RabbitNodeOptions,
+  type RunningRabbitNode,
+  type DefaultRabbit,
+} from './rabbitmq.ts';
+export { RabbitAdmin, type QueueInfo, type BindingInfo, type PeekedMessage } from './rabbit-admin.ts';

@@ -1,0 +1,268 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stderrLog, type Log } from './log.ts';
+import { freePort, isPortOpen } from './ports.ts';
+import { exited, killOnExit, OutputTail, poll, run, which } from './process.ts';
+
+/**
+ * Debian's /usr/sbin/rabbitmq-* wrappers `su` to the rabbitmq user when run as root, which could
+ * not write our private directories nor read our cookie. The real scripts behind them run as
+ * whoever calls them, so a private node uses those when they exist.
+ */
+const DEBIAN_SCRIPTS = '/usr/lib/rabbitmq/bin';
+
+function privateScript(name: 'rabbitmq-server' | 'rabbitmqctl'): string | undefined {
+  const debian = join(DEBIAN_SCRIPTS, name);
+  return existsSync(debian) ? debian : which(name);
+}
+
+const HOW_TO_PROVIDE =
+  'Install RabbitMQ (Debian/Ubuntu: `apt-get install -y rabbitmq-server`; macOS: `brew install rabbitmq`) ' +
+  'or point AMQP_URL (and, for tests, RABBITMQ_MANAGEMENT_URL) at a running broker.';
+
+/** Installs rabbitmq-server with apt when it is missing and we may (root on a Debian-like system). */
+export async function ensureRabbitMQInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<void> {
+  if (which('rabbitmq-server') ?? which('rabbitmq-server', '/usr/sbin:/usr/local/sbin:/opt/homebrew/sbin')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const aptGet = which('apt-get');
+  if (!isRoot || aptGet === undefined) {
+    throw new Error(`rabbitmq-server is not installed and cannot be installed automatically here (needs root and apt-get). ${HOW_TO_PROVIDE}`);
+  }
+  const onLine = (line: string) => {
+    if (line.trim() !== '') log(`  apt: ${line}`);
+  };
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  log('rabbitmq-server is missing: running `apt-get update` and `apt-get install -y rabbitmq-server`…');
+  for (const args of [['update'], ['install', '-y', 'rabbitmq-server']]) {
+    const result = await run(aptGet, args, { onLine, env });
+    if (result.code !== 0) throw new Error(`\`apt-get ${args.join(' ')}\` failed (${result.code ?? result.signal}). ${HOW_TO_PROVIDE}`);
+  }
+  log('rabbitmq-server installed.');
+}
+
+export interface RabbitNodeOptions {
+  /** Mnesia, logs, pid file, config and Erlang cookie live here; created if missing. */
+  dir: string;
+  /** AMQP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Management HTTP port; 0 (default) picks a free one. */
+  managementPort?: number;
+  /** Short node name; the node is `<nodeName>@localhost`. */
+  nodeName?: string;
+  log?: Log;
+  startTimeoutMs?: number;
+}
+
+export interface RunningRabbitNode {
+  /** `amqp://guest:guest@127.0.0.1:<port>`, no vhost. */
+  amqpUrl: string;
+  /** `http://127.0.0.1:<managementPort>` */
+  managementUrl: string;
+  /** Full Erlang node name, `<name>@localhost`. */
+  nodeName: string;
+  /** Stops the whole node and waits for the VM to exit. */
+  stop(): Promise<void>;
+  /** Stops the RabbitMQ application (connections drop, port closes) while the VM stays up. */
+  stopApp(): Promise<void>;
+  /** Starts it again and waits until AMQP and the management API answer. */
+  startApp(): Promise<void>;
+  /** stopApp() then startApp(): a broker restart, for reconnection tests. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Starts a private RabbitMQ node (its own name, ports, data and cookie; never the system's default
+ * node) in the foreground as our child, and resolves when the management API and AMQP answer.
+ */
+export async function startRabbitNode(options: RabbitNodeOptions): Promise<RunningRabbitNode> {
+  const { dir, log = stderrLog, startTimeoutMs = 60_000 } = options;
+  const server = privateScript('rabbitmq-server');
+  const ctl = privateScript('rabbitmqctl');
+  if (server === undefined || ctl === undefined) throw new Error(`rabbitmq-server is not installed. ${HOW_TO_PROVIDE}`);
+
+  const port = options.port || (await freePort());
+  const managementPort = options.managementPort || (await freePort());
+  const distPort = await freePort();
+  const nodeName = `${options.nodeName ?? `micropost_${port}`}@localhost`;
+
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'rabbitmq.conf');
+  const pluginsFile = join(dir, 'enabled_plugins');
+  writeFileSync(pluginsFile, '[rabbitmq_management].\n');
+  writeFileSync(
+    configFile,
+    [
+      `listeners.tcp.default = 127.0.0.1:${port}`,
+      `management.tcp.port = ${managementPort}`,
+      'management.tcp.ip = 127.0.0.1',
+      // Queue counters in the management API refresh every 5 s by default; tests read them.
+      'collect_statistics_interval = 500',
+      '',
+    ].join('\n'),
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // The Erlang cookie is read from $HOME; a private HOME gives the node and our rabbitmqctl calls their own.
+    HOME: dir,
+    RABBITMQ_NODENAME: nodeName,
+    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+    RABBITMQ_NODE_PORT: String(port),
+    RABBITMQ_DIST_PORT: String(distPort),
+    RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+    RABBITMQ_LOG_BASE: join(dir, 'log'),
+    RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+    RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
+    RABBITMQ_CONFIG_FILE: configFile,
+    RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
+    // Erlang distribution listens on loopback only.
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+    // Keep the machine's /etc/rabbitmq/rabbitmq-env.conf (node name, ports) out of a private node.
+    RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+  };
+
+  const amqpUrl = `amqp://guest:guest@127.0.0.1:${port}`;
+  const managementUrl = `http://127.0.0.1:${managementPort}`;
+  const started = Date.now();
+  const child = spawn(server, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const forget = killOnExit(child.pid ?? 0);
+  const tail = new OutputTail();
+  child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+  const gone = exited(child);
+
+  const rabbitmqctl = async (...args: string[]) => {
+    const result = await run(ctl, ['-n', nodeName, ...args], { env, cwd: dir, timeoutMs: 60_000 });
+    if (result.code !== 0) throw new Error(`rabbitmqctl -n ${nodeName} ${args.join(' ')} failed (${result.code ?? result.signal}):\n${result.output}`);
+  };
+
+  const ready = (timeoutMs: number) =>
+    poll(
+      async () => {
+        if (spawnError) throw new Error(`Could not start ${server}: ${spawnError.message}`);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`RabbitMQ node ${nodeName} exited during start-up (${child.exitCode ?? child.signalCode}):\n${tail}`);
+        }
+        // The management listener can come up before the AMQP listener fails to bind, so check both.
+        return (await managementAnswers(managementUrl)) && (await isPortOpen(port));
+      },
+      { timeoutMs, intervalMs: 200, message: () => `RabbitMQ node ${nodeName} did not answer on ${managementUrl} within ${timeoutMs} ms:\n${tail}` },
+    );
+
+  /** Falls back to killing the VM (its pid is in the pid file) and the wrapper script group. */
+  const kill = () => {
+    for (const pid of [readPid(env.RABBITMQ_PID_FILE!), child.pid === undefined ? undefined : -child.pid]) {
+      if (pid === undefined) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      await rabbitmqctl('stop').catch(() => kill());
+      const timer = setTimeout(kill, 30_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    forget();
+  };
+
+  try {
+    await ready(startTimeoutMs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  log(`RabbitMQ node ${nodeName} up in ${Date.now() - started} ms (AMQP ${port}, management ${managementPort}).`);
+
+  const stopApp = () => rabbitmqctl('stop_app');
+  const startApp = async () => {
+    await rabbitmqctl('start_app');
+    await ready(startTimeoutMs);
+  };
+  return {
+    amqpUrl,
+    managementUrl,
+    nodeName,
+    stop,
+    stopApp,
+    startApp,
+    restart: async () => {
+      await stopApp();
+      await startApp();
+    },
+  };
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function managementAnswers(managementUrl: string, user = 'guest', password = 'guest'): Promise<boolean> {
+  try {
+    const response = await fetch(`${managementUrl}/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      signal: AbortSignal.timeout(2000),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export interface DefaultRabbit {
+  amqpUrl: string;
+  /** True when this call started the node (so stop() should stop it again). */
+  started: boolean;
+  /** Stops the node if this call started it; otherwise does nothing. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The machine's default RabbitMQ node, for `npm start`: reused when `rabbitmqctl status` answers,
+ * else started with `rabbitmq-server -detached`. Uses the system wrappers on purpose: on Debian they
+ * run the node as the rabbitmq user with the system's data and cookie.
+ */
+export async function startDefaultRabbit({ log = stderrLog, timeoutMs = 60_000 }: { log?: Log; timeoutMs?: number } = {}): Promise<DefaultRabbit> {
+  const sbin = `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin:/opt/homebrew/sbin`;
+  const server = which('rabbitmq-server', sbin);
+  const ctl = which('rabbitmqctl', sbin);
+  if (server === undefined || ctl === undefined) throw new Error(`rabbitmq-server is not installed. ${HOW_TO_PROVIDE}`);
+  const amqpUrl = 'amqp://guest:guest@127.0.0.1:5672';
+  const status = async () => (await run(ctl, ['status'], { timeoutMs: 30_000 })).code === 0;
+
+  if (await status()) {
+    log('Using the RabbitMQ node that is already running.');
+    return { amqpUrl, started: false, stop: async () => undefined };
+  }
+  log('Starting RabbitMQ (`rabbitmq-server -detached`)…');
+  const started = Date.now();
+  const launched = await run(server, ['-detached'], { timeoutMs: 30_000 });
+  if (launched.code !== 0) throw new Error(`\`rabbitmq-server -detached\` failed (${launched.code ?? launched.signal}):\n${launched.output}`);
+  await poll(async () => (await status()) && (await isPortOpen(5672)), {
+    timeoutMs,
+    intervalMs: 500,
+    message: () => `RabbitMQ did not answer \`rabbitmqctl status\` and port 5672 within ${timeoutMs} ms (see /var/log/rabbitmq).`,
+  });
+  log(`RabbitMQ up in ${Date.now() - started} ms.`);
+  return {
+    amqpUrl,
+    started: true,
+    stop: async () => {
+      const result = await run(ctl, ['stop'], { timeoutMs: 60_000 });
+      if (result.code !== 0) log(`rabbitmqctl stop failed: ${result.output.trim()}`);
+    },
+  };
+}

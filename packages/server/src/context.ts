@@ -1,0 +1,42 @@
+import type http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ForwardedIdentities, IDENTITY_HEADER, InvalidTokenError, type Identity } from '@micropost/auth';
+import type { Logger } from '@micropost/logger';
+import { UnauthenticatedError } from './errors.ts';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What every subgraph resolver knows about the request it serves. */
+export interface RequestContext {
+  /** The signed-in user, as verified by the router; null when signed out. */
+  readonly viewer: Identity | null;
+  /** Follows one client request through the router, subgraphs and the events it causes. */
+  readonly requestId: string;
+  readonly logger: Logger;
+}
+
+function header(request: http.IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads the identity the router forwarded; a header that does not verify is refused, never ignored. */
+export async function subgraphRequestContext(
+  request: http.IncomingMessage,
+  identities: ForwardedIdentities,
+  logger: Logger,
+): Promise<RequestContext> {
+  const requestId = header(request, REQUEST_ID_HEADER) ?? randomUUID();
+  const forwarded = header(request, IDENTITY_HEADER);
+  let viewer: Identity | null = null;
+  if (forwarded !== undefined) {
+    try {
+      viewer = await identities.verify(forwarded);
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      logger.warn({ requestId, reason: error.message }, 'refused a forwarded identity that does not verify');
+      throw new UnauthenticatedError('The forwarded identity is not valid.', 401);
+    }
+  }
+  return { viewer, requestId, logger: logger.child({ requestId }) };
+}

@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+
+/** Requests larger than this are refused before parsing; posts are 280 characters. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpRoutes<Context extends BaseContext> {
+  readonly apollo: ApolloServer<Context>;
+  /** Builds the per-request context; throwing a GraphQLError answers with that error. */
+  readonly context: (request: http.IncomingMessage) => Promise<Context>;
+  /** Readiness: true when the process can serve (its dependencies are reachable). */
+  readonly ready: () => Promise<boolean>;
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readJsonBody(request: http.IncomingMessage): Promise<unknown> {
+  if (request.method !== 'POST') return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const isJson = (request.headers['content-type'] ?? '').startsWith('application/json');
+  if (!isJson || text === '') return text;
+  return JSON.parse(text);
+}
+
+function toHeaderMap(request: http.IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/**
+ * A node:http request listener: GraphQL (and Apollo's landing page) on `/graphql`, liveness on
+ * `/health`, readiness on `/ready`. Apollo Server 5 ships no HTTP framework; this is the
+ * integration its docs describe (`executeHTTPGraphQLRequest`).
+ */
+export function graphqlRequestListener<Context extends BaseContext>(routes: HttpRoutes<Context>): http.RequestListener {
+  return (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
+    if (url.pathname === '/ready') {
+      void routes.ready().then(
+        (ready) => sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' }),
+        () => sendJson(response, 503, { status: 'unavailable' }),
+      );
+      return;
+    }
+    if (url.pathname !== '/graphql') return sendJson(response, 404, { error: 'Not found: GraphQL is served on /graphql' });
+
+    void (async () => {
+      let body: unknown;
+      try {
+        body = await readJsonBody(request);
+      } catch (error) {
+        const tooLarge = error instanceof BodyTooLargeError;
+        return sendJson(response, tooLarge ? 413 : 400, { errors: [{ message: tooLarge ? 'Request body too large' : 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }] });
+      }
+      const httpGraphQLRequest: HTTPGraphQLRequest = {
+        method: (request.method ?? 'GET').toUpperCase(),
+        headers: toHeaderMap(request),
+        search: url.search,
+        body,
+      };
+      const result = await routes.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => routes.context(request) });
+      for (const [key, value] of result.headers) response.setHeader(key, value);
+      response.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') return void response.end(result.body.string);
+      for await (const chunk of result.body.asyncIterator) response.write(chunk);
+      response.end();
+    })().catch(() => {
+      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else response.destroy();
+    });
+  };
+}
+
+/** Listens and resolves with the bound port (port 0 picks a free one, as tests do). */
+export async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}

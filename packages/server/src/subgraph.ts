@@ -1,0 +1,112 @@
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { DocumentNode } from 'graphql';
+import type { Collection, Db } from 'mongodb';
+import { ForwardedIdentities } from '@micropost/auth';
+import { amqpEnv, authEnv, httpEnv, logEnv, mongoEnv, parseEnvPair, type z } from '@micropost/config';
+import { createEventBus, OutboxRelay, type EventBus } from '@micropost/events';
+import { createLogger, type Logger } from '@micropost/logger';
+import { connectMongo, subgraphDatabase } from '@micropost/mongo';
+import { subgraphRequestContext, type RequestContext } from './context.ts';
+import { maskInternalErrors } from './errors.ts';
+import { graphqlRequestListener, listen } from './http.ts';
+
+const baseEnv = { ...logEnv, ...httpEnv(0), ...mongoEnv, ...amqpEnv, INTERNAL_SECRET: authEnv.INTERNAL_SECRET };
+type BaseEnv = z.infer<z.ZodObject<typeof baseEnv>>;
+
+/** What a subgraph's `setup` is given: everything that lives as long as the process. */
+export interface SubgraphRuntime<Env> {
+  readonly env: Env;
+  /** The subgraph's own database; no other subgraph reads it. */
+  readonly db: Db;
+  readonly bus: EventBus;
+  /** Wakes the outbox relay right after a write that queued events. */
+  readonly outbox: { notify(): void };
+  readonly logger: Logger;
+}
+
+export interface SubgraphParts<Context> {
+  readonly resolvers: GraphQLResolverMap<Context>;
+  readonly createContext: (request: RequestContext) => Context;
+  /** Collections whose documents carry an outbox the relay must drain. */
+  readonly outboxCollections: readonly Collection<any>[];
+}
+
+export interface SubgraphDefinition<Context extends RequestContext, Shape extends z.ZodRawShape> {
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  /** Variables this subgraph needs beyond the shared ones. */
+  readonly env: Shape;
+  /** Opens the stores (ensuring their indexes) and assembles resolvers. */
+  setup(runtime: SubgraphRuntime<BaseEnv & z.infer<z.ZodObject<Shape>>>): Promise<SubgraphParts<Context>>;
+}
+
+export function defineSubgraph<Context extends RequestContext, Shape extends z.ZodRawShape>(
+  definition: SubgraphDefinition<Context, Shape>,
+): SubgraphDefinition<Context, Shape> {
+  return definition;
+}
+
+export interface RunningService {
+  readonly name: string;
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a subgraph: database, event bus, outbox relay, Apollo Server and its HTTP endpoint. */
+export async function startSubgraph<Context extends RequestContext, Shape extends z.ZodRawShape>(
+  definition: SubgraphDefinition<Context, Shape>,
+  rawEnv: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<RunningService> {
+  const [shared, own] = parseEnvPair(baseEnv, definition.env, rawEnv);
+  const env = { ...shared, ...own };
+  const logger = createLogger(definition.name, env.LOG_LEVEL);
+  const mongo = await connectMongo(env.MONGO_URL);
+  const stack: (() => Promise<void>)[] = [() => mongo.close()];
+  // Release in reverse order of acquisition, whether start-up failed halfway or the process stops.
+  const unwind = async () => {
+    for (const release of stack.reverse().splice(0)) await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const bus = await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger });
+    stack.push(() => bus.close());
+    let relay: OutboxRelay | undefined;
+    const db = subgraphDatabase(mongo, env.MONGO_DB_PREFIX, definition.name);
+    const parts = await definition.setup({ env, db, bus, logger, outbox: { notify: () => relay?.notify() } });
+    relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger });
+    relay.start();
+    stack.push(() => relay.stop());
+
+    const httpServer = http.createServer();
+    const identities = new ForwardedIdentities(env.INTERNAL_SECRET);
+    const apollo = new ApolloServer<Context>({
+      schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: parts.resolvers }]),
+      // Inline traces only feed Apollo's hosted usage reporting, which nothing here may reach.
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+      formatError: maskInternalErrors(logger),
+      includeStacktraceInErrorResponses: false,
+    });
+    await apollo.start();
+    stack.push(() => apollo.stop());
+    httpServer.on(
+      'request',
+      graphqlRequestListener({
+        apollo,
+        context: async (request) => parts.createContext(await subgraphRequestContext(request, identities, logger)),
+        ready: async () => (await db.command({ ping: 1 })).ok === 1,
+      }),
+    );
+    const port = await listen(httpServer, env.PORT, env.HOST);
+    const url = `http://${env.HOST}:${port}/graphql`;
+    logger.info({ url }, 'subgraph ready');
+    return { name: definition.name, url, port, stop: unwind };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

@@ -1,0 +1,6 @@
+export { createTestServices, randomSecret, amqpUrlForVhost, type TestServices } from './services.ts';
+export { waitFor, type WaitForOptions } from './wait-for.ts';
+export type { MicropostServices } from './provided.ts';
+export * from './tcp-proxy.ts';
+export * from './graph.ts';
+export * from './graphql-client.ts';

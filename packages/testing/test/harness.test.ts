@@ -1,0 +1,54 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestServices, waitFor, type TestServices } from '../src/index.ts';
+
+describe('test harness', () => {
+  let services: TestServices;
+  let disposed = false;
+
+  beforeAll(async () => {
+    services = await createTestServices();
+  });
+  afterAll(async () => {
+    if (!disposed) await services.dispose();
+  });
+
+  it('hands out an isolated prefix, vhost and environment', () => {
+    expect(services.dbPrefix).toMatch(/^t_[0-9a-f]{10}_$/);
+    expect(services.amqpUrl).toBe(`${services.amqpUrl.slice(0, services.amqpUrl.lastIndexOf('/'))}/${encodeURIComponent(services.vhost)}`);
+    const env = services.env({ EXTRA: 'yes' });
+    expect(env).toMatchObject({ MONGO_URL: services.mongoUrl, MONGO_DB_PREFIX: services.dbPrefix, AMQP_URL: services.amqpUrl, EXTRA: 'yes' });
+    expect(env.INTERNAL_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(env.JWT_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+  });
+
+  it('dispose drops the prefixed databases and deletes the vhost', async () => {
+    const client = new MongoClient(services.mongoUrl);
+    const databaseNames = async () => (await client.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((db) => db.name);
+    try {
+      const name = `${services.dbPrefix}users`;
+      await client.db(name).collection('probe').insertOne({ hello: 'world' });
+      expect(await databaseNames()).toContain(name);
+      expect(await services.rabbit.listVhosts()).toContain(services.vhost);
+
+      await services.dispose();
+      disposed = true;
+
+      expect(await databaseNames()).not.toContain(name);
+      expect(await services.rabbit.listVhosts()).not.toContain(services.vhost);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('waitFor returns the first truthy probe result', async () => {
+    let calls = 0;
+    await expect(waitFor(async () => ++calls >= 3 && calls, { message: 'never' })).resolves.toBe(3);
+  });
+
+  it('waitFor times out with the message', async () => {
+    await expect(waitFor(async () => false, { timeoutMs: 200, intervalMs: 20, message: 'the thing never happened' })).rejects.toThrow(
+      /the thing never happened/,
+    );
+  });
+});

@@ -1,0 +1,4 @@
+import { runMain } from '@micropost/server';
+import { startRouter } from './router.ts';
+
+runMain(() => startRouter());

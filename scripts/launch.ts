@@ -1,0 +1,148 @@
+// Runs the whole system on this machine (see DESIGN.md, "Running it"): FerretDB, RabbitMQ, then
+// every service in scripts/services.ts, and shuts it all down again on Ctrl-C or when one dies.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { killOnExit, repoRoot, startDefaultRabbit, startFerretDB, terminate, type DefaultRabbit, type RunningFerretDB } from '@micropost/infra';
+import { services, type ServiceSpec } from './services.ts';
+
+const stateDir = join(repoRoot, '.micropost');
+const say = (line: string) => console.log(`[launch] ${line}`);
+const set = (name: string) => (process.env[name] ?? '').trim() !== '';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomSecret = () => Array.from(randomBytes(48), (byte) => ALPHABET[byte % ALPHABET.length]).join('');
+
+/** Secrets survive restarts (tokens stay valid); the environment wins over the file. */
+function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
+  const file = join(stateDir, 'secrets.json');
+  const stored: Partial<Record<'JWT_SECRET' | 'INTERNAL_SECRET', string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const secrets = { JWT_SECRET: stored.JWT_SECRET ?? randomSecret(), INTERNAL_SECRET: stored.INTERNAL_SECRET ?? randomSecret() };
+  if (stored.JWT_SECRET !== secrets.JWT_SECRET || stored.INTERNAL_SECRET !== secrets.INTERNAL_SECRET) {
+    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
+  return {
+    JWT_SECRET: set('JWT_SECRET') ? process.env.JWT_SECRET! : secrets.JWT_SECRET,
+    INTERNAL_SECRET: set('INTERNAL_SECRET') ? process.env.INTERNAL_SECRET! : secrets.INTERNAL_SECRET,
+  };
+}
+
+interface Running {
+  spec: ServiceSpec;
+  child: ChildProcess;
+}
+
+const running: Running[] = [];
+let ferret: RunningFerretDB | undefined;
+let rabbit: DefaultRabbit | undefined;
+let shuttingDown = false;
+let stopped: Promise<never> | undefined;
+
+/** Stops children (reverse order, SIGTERM then SIGKILL), then what we started; idempotent. */
+function shutdown(code: number): Promise<never> {
+  shuttingDown = true;
+  stopped ??= (async () => {
+    say('stopping…');
+    for (const { spec, child } of [...running].reverse()) {
+      await terminate(child, 10_000);
+      say(`${spec.name} stopped`);
+    }
+    if (ferret) await ferret.stop().then(() => say('FerretDB stopped'), (error: Error) => say(`FerretDB: ${error.message}`));
+    if (rabbit?.started) await rabbit.stop().then(() => say('RabbitMQ stopped'), (error: Error) => say(`RabbitMQ: ${error.message}`));
+    process.exit(code);
+  })();
+  return stopped;
+}
+
+/** Prefixes every line a child prints with its name, so interleaved logs stay readable. */
+function prefixOutput(name: string, child: ChildProcess): void {
+  const label = `[${name}]`.padEnd(9);
+  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => out.write(`${label} ${line}\n`));
+  }
+}
+
+async function waitHealthy(spec: ServiceSpec, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const url = `http://127.0.0.1:${spec.port}/health`;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${spec.name} exited during start-up`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.body?.cancel();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${spec.name} did not answer 200 on ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  mkdirSync(stateDir, { recursive: true });
+
+  let mongoUrl = process.env.MONGO_URL ?? '';
+  if (set('MONGO_URL')) say('database: MONGO_URL');
+  else {
+    const port = Number(process.env.MONGO_PORT ?? 27017);
+    ferret = await startFerretDB({ dataDir: join(stateDir, 'ferretdb'), port, log: say });
+    mongoUrl = ferret.url;
+  }
+
+  let amqpUrl: string | undefined;
+  if (set('AMQP_URL')) {
+    amqpUrl = process.env.AMQP_URL;
+    say('events: AMQP_URL');
+  } else {
+    try {
+      rabbit = await startDefaultRabbit({ log: say });
+      amqpUrl = rabbit.amqpUrl;
+    } catch (error) {
+      say(`RabbitMQ is not available (${(error as Error).message.split('\n')[0]})`);
+      say('Events will stay in-process: run a single server only. Set AMQP_URL or install rabbitmq-server for the full system.');
+    }
+  }
+
+  const shared: Record<string, string> = {
+    MONGO_URL: mongoUrl,
+    ...loadSecrets(),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...(amqpUrl === undefined ? {} : { AMQP_URL: amqpUrl }),
+  };
+  const baseEnv = { ...process.env };
+  if (amqpUrl === undefined) delete baseEnv.AMQP_URL;
+
+  for (const spec of services) {
+    if (shuttingDown) return;
+    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops children in order.
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+      cwd: repoRoot,
+      env: { ...baseEnv, ...shared, PORT: String(spec.port), ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    running.push({ spec, child });
+    // Last resort if this launcher itself crashes: its children must not outlive it.
+    if (child.pid !== undefined) killOnExit(child.pid);
+    prefixOutput(spec.name, child);
+    child.once('exit', (code, signal) => {
+      if (shuttingDown) return;
+      say(`${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void shutdown(1);
+    });
+    await waitHealthy(spec, child);
+    say(`${spec.name} is healthy on port ${spec.port}`);
+  }
+  const router = services.find((spec) => spec.name === 'router');
+  say(`Micropost is up: open http://localhost:${router?.port ?? 4000}/graphql (Apollo Sandbox)`);
+}
+
+main().catch((error: unknown) => {
+  say(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  void shutdown(1);
+});
