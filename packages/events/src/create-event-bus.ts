@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@micropost/logger';
 import type { EventBus } from './bus.ts';
 import { InProcessEventBus } from './in-process-bus.ts';
 import { RabbitEventBus } from './rabbit-bus.ts';

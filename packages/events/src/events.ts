@@ -8,7 +8,15 @@ import { z } from 'zod';
  */
 export const eventDataSchemas = {
   'user.registered': z.object({ userId: z.string(), handle: z.string(), displayName: z.string(), createdAt: z.string() }),
-  'user.updated': z.object({ userId: z.string(), handle: z.string(), displayName: z.string(), bio: z.string(), avatarUrl: z.string().nullable() }),
+  'user.updated': z.object({
+    userId: z.string(),
+    handle: z.string(),
+    displayName: z.string(),
+    bio: z.string(),
+    avatarUrl: z.string().nullable(),
+    /** Increases with every change of this profile: consumers keep the highest they have seen. */
+    revision: z.number().int().positive(),
+  }),
 } satisfies Record<string, z.ZodType>;
 
 type Schemas = typeof eventDataSchemas;

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@micropost/logger';
 import { DEFAULT_MAX_DELIVERIES, retryDelayMs, type Consumer, type ConsumeSpec, type EventBus, type EventHandler } from './bus.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 import { topicMatches } from './topic.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Document } from 'mongodb';
-import type { Logger } from 'pino';
+import type { Logger } from '@micropost/logger';
 import type { EventBus } from './bus.ts';
 import type { EventEnvelope } from './envelope.ts';
 

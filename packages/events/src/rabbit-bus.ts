@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
-import type { Logger } from 'pino';
+import type { Logger } from '@micropost/logger';
 import { DEFAULT_MAX_DELIVERIES, dlqName, retryDelayMs, type Consumer, type ConsumeSpec, type EventBus, type EventHandler } from './bus.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 

@@ -17,7 +17,7 @@ export interface BusHarness {
 
 const registered = (n: number) =>
   createEvent('user.registered', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, createdAt: new Date().toISOString() });
-const updated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, bio: '', avatarUrl: null });
+const updated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, bio: '', avatarUrl: null, revision: 1 });
 
 /** Collects what a handler received. */
 function recorder() {

@@ -1,7 +1,6 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, waitFor, type TestServices } from '@micropost/testing';
-import { startTcpProxy } from '../../testing/src/tcp-proxy.ts';
+import { createTestServices, waitFor, type TestServices, startTcpProxy } from '@micropost/testing';
 import { createEvent, RabbitEventBus, type EventBus, type EventEnvelope } from '../src/index.ts';
 import { eventBusContract } from './event-bus.contract.ts';
 import { captureLogger, closeConnections, hostPort, uniqueName } from './helpers.ts';
@@ -55,7 +54,7 @@ describe('RabbitEventBus on a real broker', () => {
     await services?.dispose();
   });
 
-  const userUpdated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `h${n}`, displayName: `U${n}`, bio: '', avatarUrl: null });
+  const userUpdated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `h${n}`, displayName: `U${n}`, bio: '', avatarUrl: null, revision: 1 });
 
   it('declares a durable quorum queue with a delivery limit and its DLQ', async () => {
     const bus = track(await connectBus(services, exchange));
