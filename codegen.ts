@@ -24,6 +24,15 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...subgraphResolvers('users', '../context.ts#UsersContext', { User: '../store.ts#UserDocument' }),
+    ...subgraphResolvers('posts', '../context.ts#PostsContext', {
+      Post: '../post-store.ts#PostDocument',
+      User: '../context.ts#UserReference',
+      PostConnection: '@micropost/server#Connection<PostDocument>',
+    }),
+    ...subgraphResolvers('follows', '../context.ts#FollowsContext', {
+      User: '../context.ts#UserReference',
+      UserConnection: '@micropost/server#Connection<UserReference>',
+    }),
   },
 };
 

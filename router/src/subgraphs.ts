@@ -1,5 +1,9 @@
 /** Every subgraph of the graph, with the URL it listens on by default (`npm start`'s server A). */
-export const SUBGRAPHS = [{ name: 'users', port: 4101 }] as const satisfies readonly { name: string; port: number }[];
+export const SUBGRAPHS = [
+  { name: 'users', port: 4101 },
+  { name: 'posts', port: 4102 },
+  { name: 'follows', port: 4103 },
+] as const satisfies readonly { name: string; port: number }[];
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
 

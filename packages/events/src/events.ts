@@ -17,6 +17,13 @@ export const eventDataSchemas = {
     /** Increases with every change of this profile: consumers keep the highest they have seen. */
     revision: z.number().int().positive(),
   }),
+  'post.created': z.object({ postId: z.string(), authorId: z.string(), body: z.string(), createdAt: z.string() }),
+  'post.deleted': z.object({ postId: z.string(), authorId: z.string(), createdAt: z.string() }),
+  /** `likeCount` is the post's count after this like; `authorId` is whom to notify. */
+  'post.liked': z.object({ postId: z.string(), authorId: z.string(), likerId: z.string(), likeCount: z.number().int().nonnegative() }),
+  'post.unliked': z.object({ postId: z.string(), authorId: z.string(), likerId: z.string(), likeCount: z.number().int().nonnegative() }),
+  'follow.created': z.object({ followerId: z.string(), followeeId: z.string(), createdAt: z.string() }),
+  'follow.deleted': z.object({ followerId: z.string(), followeeId: z.string() }),
 } satisfies Record<string, z.ZodType>;
 
 type Schemas = typeof eventDataSchemas;

@@ -27,7 +27,7 @@ type Outcome = 'nothing-due' | 'relayed' | 'failed';
 
 /**
  * Publishes the events that stores wrote into their documents' outboxes, in order, with confirms,
- * then removes them. Several relays (one per server) may watch the same collection: each claims a
+ * then removes them (and removes a tombstoned document once its outbox is empty). Several relays (one per server) may watch the same collection: each claims a
  * document with a lease before publishing, so normally one publishes it; if a lease expires
  * mid-way an event can go out twice, which consumers tolerate (they dedupe by envelope id).
  */
@@ -160,7 +160,9 @@ export class OutboxRelay {
     }
     // Release the lease: null once empty, else due now (for the rest, or events written meanwhile).
     const drained = await collection.updateOne({ _id: claimed._id, outbox: { $size: 0 } }, { $set: { outboxDueAt: null } });
-    if (drained.matchedCount === 0) {
+    if (drained.matchedCount === 1 && claimed.tombstone === true) {
+      await collection.deleteOne({ _id: claimed._id, tombstone: true, outbox: { $size: 0 } });
+    } else if (drained.matchedCount === 0) {
       const rest = await collection.updateOne({ _id: claimed._id, 'outbox.0': { $exists: true } }, { $set: { outboxDueAt: new Date() } });
       // No outbox array at all (a foreign write): stop claiming it.
       if (rest.matchedCount === 0) await collection.updateOne({ _id: claimed._id, outbox: { $exists: false } }, { $set: { outboxDueAt: null } });

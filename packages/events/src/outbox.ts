@@ -11,13 +11,18 @@ export interface OutboxFields {
   outbox: EventEnvelope[];
   /** When the relay should (re)try this document; null once nothing is pending. */
   outboxDueAt: Date | null;
+  /**
+   * Marks an entity deleted but kept until its last events (e.g. `post.deleted`) are published;
+   * the relay then removes the document. Deleting it outright would lose those events.
+   */
+  tombstone?: true;
 }
 
 /** A stored document type with its (optional) outbox fields. */
 export type WithOutbox<T> = T & Partial<OutboxFields>;
 
 /** For an insert: spread into the new document. */
-export function outboxFields(events: readonly EventEnvelope[]): OutboxFields {
+export function outboxFields(events: readonly EventEnvelope[]): Omit<OutboxFields, 'tombstone'> {
   return { outbox: [...events], outboxDueAt: new Date() };
 }
 

@@ -68,10 +68,21 @@ describe('outbox + relay against FerretDB and RabbitMQ', () => {
 
     await waitFor(async () => [created, first, second].every((event) => arrived(event.id)), { message: 'outbox events never arrived' });
     await waitFor(() => drained('ada'), { message: 'the outbox was not emptied' });
-    const order = received.filter((event) => event.data.userId === 'ada').map((event) => event.id);
+    const order = received.filter((event) => event.type === 'user.updated' && event.data.userId === 'ada').map((event) => event.id);
     expect(order).toEqual([created.id, first.id, second.id]);
     expect(await profiles.findOne({ _id: 'ada' })).toMatchObject({ displayName: 'Ada Lovelace', outbox: [], outboxDueAt: null });
     expect((await profiles.indexes()).some((index) => index.key.outboxDueAt === 1)).toBe(true);
+  });
+
+  it('publishes the last events of a tombstoned document, then removes the document', async () => {
+    const relay = startRelay(await connectBus());
+    await profiles.insertOne({ _id: 'gone', displayName: 'Gone', outbox: [], outboxDueAt: null });
+    const farewell = renamed('gone', 'Gone for good');
+    await profiles.updateOne({ _id: 'gone' }, withOutbox<Profile>({ $set: { tombstone: true } }, [farewell]));
+    relay.notify();
+
+    await waitFor(async () => arrived(farewell.id), { message: 'the tombstone’s event never arrived' });
+    await waitFor(async () => (await profiles.findOne({ _id: 'gone' })) === null, { message: 'the tombstone was not removed' });
   });
 
   it('two relays on the same collection publish every event (at least once) and drain every outbox', async () => {

@@ -1,8 +1,13 @@
-import { MongoClient, MongoServerError, ObjectId, type Db } from 'mongodb';
+import { MongoClient, MongoServerError, ObjectId, type CommandStartedEvent, type Db } from 'mongodb';
 
 export { ObjectId };
 
-async function open(url: string, maxPoolSize?: number): Promise<MongoClient> {
+export interface ConnectOptions {
+  /** Sees every command the client sends: tests count queries with it. */
+  readonly onCommand?: (event: CommandStartedEvent) => void;
+}
+
+async function open(url: string, options: ConnectOptions, maxPoolSize?: number): Promise<MongoClient> {
   const client = new MongoClient(url, {
     // Majority writes survive a primary failing over; servers without replication treat it as acknowledged.
     writeConcern: { w: 'majority' },
@@ -10,7 +15,9 @@ async function open(url: string, maxPoolSize?: number): Promise<MongoClient> {
     serverSelectionTimeoutMS: 10_000,
     appName: 'micropost',
     ...(maxPoolSize === undefined ? {} : { maxPoolSize }),
+    monitorCommands: options.onCommand !== undefined,
   });
+  if (options.onCommand) client.on('commandStarted', options.onCommand);
   await client.connect();
   return client;
 }
@@ -27,11 +34,11 @@ async function isFerretDB(client: MongoClient): Promise<boolean> {
  * updating one document lose writes (measured: 19 of 100 concurrent `$inc` survive), while one
  * connection's commands run in order. MongoDB keeps the driver's pool.
  */
-export async function connectMongo(url: string): Promise<MongoClient> {
-  const client = await open(url);
-  if (!(await isFerretDB(client))) return client;
-  await client.close();
-  return open(url, 1);
+export async function connectMongo(url: string, options: ConnectOptions = {}): Promise<MongoClient> {
+  const probe = await open(url, {});
+  const ferretdb = await isFerretDB(probe);
+  await probe.close();
+  return open(url, options, ferretdb ? 1 : undefined);
 }
 
 /** Each subgraph owns one database, `<prefix><subgraph>`. */

@@ -4,3 +4,4 @@ export * from './http.ts';
 export * from './subgraph.ts';
 export * from './main.ts';
 export * from './scalars.ts';
+export * from './pagination.ts';

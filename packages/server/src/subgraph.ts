@@ -5,10 +5,10 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, CommandStartedEvent, Db } from 'mongodb';
 import { ForwardedIdentities } from '@micropost/auth';
 import { amqpEnv, authEnv, httpEnv, logEnv, mongoEnv, parseEnvPair, type z } from '@micropost/config';
-import { createEventBus, OutboxRelay, type EventBus } from '@micropost/events';
+import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
 import { connectMongo, subgraphDatabase } from '@micropost/mongo';
 import { subgraphRequestContext, type RequestContext } from './context.ts';
@@ -29,11 +29,26 @@ export interface SubgraphRuntime<Env> {
   readonly logger: Logger;
 }
 
+/** A projection kept from other subgraphs' events. */
+export interface EventConsumer {
+  /** The durable queue is `<subgraph>.<name>`, shared by every server running this subgraph. */
+  readonly name: string;
+  readonly bindings: readonly string[];
+  /** Must be idempotent: the broker delivers at least once, and the outbox may publish twice. */
+  readonly handle: EventHandler;
+}
+
 export interface SubgraphParts<Context> {
   readonly resolvers: GraphQLResolverMap<Context>;
   readonly createContext: (request: RequestContext) => Context;
   /** Collections whose documents carry an outbox the relay must drain. */
   readonly outboxCollections: readonly Collection<any>[];
+  readonly consumers?: readonly EventConsumer[];
+}
+
+export interface StartOptions {
+  /** Sees every database command the subgraph sends (tests count queries with it). */
+  readonly onMongoCommand?: (event: CommandStartedEvent) => void;
 }
 
 export interface SubgraphDefinition<Context extends RequestContext, Shape extends z.ZodRawShape> {
@@ -62,11 +77,12 @@ export interface RunningService {
 export async function startSubgraph<Context extends RequestContext, Shape extends z.ZodRawShape>(
   definition: SubgraphDefinition<Context, Shape>,
   rawEnv: Readonly<Record<string, string | undefined>> = process.env,
+  options: StartOptions = {},
 ): Promise<RunningService> {
   const [shared, own] = parseEnvPair(baseEnv, definition.env, rawEnv);
   const env = { ...shared, ...own };
   const logger = createLogger(definition.name, env.LOG_LEVEL);
-  const mongo = await connectMongo(env.MONGO_URL);
+  const mongo = await connectMongo(env.MONGO_URL, { onCommand: options.onMongoCommand });
   const stack: (() => Promise<void>)[] = [() => mongo.close()];
   // Release in reverse order of acquisition, whether start-up failed halfway or the process stops.
   const unwind = async () => {
@@ -81,6 +97,10 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger });
     relay.start();
     stack.push(() => relay.stop());
+    for (const consumer of parts.consumers ?? []) {
+      const subscription = await bus.consume({ queue: `${definition.name}.${consumer.name}`, kind: 'shared', bindings: consumer.bindings }, consumer.handle);
+      stack.push(() => subscription.cancel());
+    }
 
     const httpServer = http.createServer();
     const identities = new ForwardedIdentities(env.INTERNAL_SECRET);
