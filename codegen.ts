@@ -27,11 +27,9 @@ const config: CodegenConfig = {
     ...subgraphResolvers('posts', '../context.ts#PostsContext', {
       Post: '../post-store.ts#PostDocument',
       User: '../context.ts#UserReference',
-      PostConnection: '@micropost/server#Connection<PostDocument>',
     }),
     ...subgraphResolvers('follows', '../context.ts#FollowsContext', {
       User: '../context.ts#UserReference',
-      UserConnection: '@micropost/server#Connection<UserReference>',
     }),
   },
 };
