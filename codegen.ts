@@ -31,6 +31,11 @@ const config: CodegenConfig = {
     ...subgraphResolvers('follows', '../context.ts#FollowsContext', {
       User: '../context.ts#UserReference',
     }),
+    ...subgraphResolvers('feed', '../context.ts#FeedContext', { Post: '../context.ts#PostReference' }),
+    ...subgraphResolvers('search', '../context.ts#SearchContext', {
+      Post: '../context.ts#PostReference',
+      User: '../context.ts#UserReference',
+    }),
   },
 };
 

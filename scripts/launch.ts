@@ -1,10 +1,10 @@
 // Runs the whole system on this machine (see DESIGN.md, "Running it"): FerretDB, RabbitMQ, then
 // every service in scripts/services.ts, and shuts it all down again on Ctrl-C or when one dies.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { generateSecret } from '@micropost/auth';
 import { killOnExit, repoRoot, startDefaultRabbit, startFerretDB, terminate, type DefaultRabbit, type RunningFerretDB } from '@micropost/infra';
 import { services, type ServiceSpec } from './services.ts';
 
@@ -12,14 +12,12 @@ const stateDir = join(repoRoot, '.micropost');
 const say = (line: string) => console.log(`[launch] ${line}`);
 const set = (name: string) => (process.env[name] ?? '').trim() !== '';
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const randomSecret = () => Array.from(randomBytes(48), (byte) => ALPHABET[byte % ALPHABET.length]).join('');
 
 /** Secrets survive restarts (tokens stay valid); the environment wins over the file. */
 function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
   const file = join(stateDir, 'secrets.json');
   const stored: Partial<Record<'JWT_SECRET' | 'INTERNAL_SECRET', string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const secrets = { JWT_SECRET: stored.JWT_SECRET ?? randomSecret(), INTERNAL_SECRET: stored.INTERNAL_SECRET ?? randomSecret() };
+  const secrets = { JWT_SECRET: stored.JWT_SECRET ?? generateSecret(), INTERNAL_SECRET: stored.INTERNAL_SECRET ?? generateSecret() };
   if (stored.JWT_SECRET !== secrets.JWT_SECRET || stored.INTERNAL_SECRET !== secrets.INTERNAL_SECRET) {
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }

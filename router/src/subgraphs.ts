@@ -3,6 +3,8 @@ export const SUBGRAPHS = [
   { name: 'users', port: 4101 },
   { name: 'posts', port: 4102 },
   { name: 'follows', port: 4103 },
+  { name: 'feed', port: 4104 },
+  { name: 'search', port: 4105 },
 ] as const satisfies readonly { name: string; port: number }[];
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

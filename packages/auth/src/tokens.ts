@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 
 const ISSUER = 'micropost';
@@ -101,4 +102,17 @@ export class ForwardedIdentities {
 export function bearerToken(authorization: string | undefined | null): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   return match?.[1] ?? null;
+}
+
+const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `length` random characters from [A-Za-z0-9]: a value for JWT_SECRET or INTERNAL_SECRET. */
+export function generateSecret(length = 48): string {
+  // 256 % 62 ≠ 0, so reject the top bytes to keep every character equally likely.
+  const limit = 256 - (256 % SECRET_ALPHABET.length);
+  let secret = '';
+  while (secret.length < length) {
+    for (const byte of randomBytes(length)) if (byte < limit && secret.length < length) secret += SECRET_ALPHABET[byte % SECRET_ALPHABET.length];
+  }
+  return secret;
 }

@@ -24,6 +24,16 @@ export const eventDataSchemas = {
   'post.unliked': z.object({ postId: z.string(), authorId: z.string(), likerId: z.string(), likeCount: z.number().int().nonnegative() }),
   'follow.created': z.object({ followerId: z.string(), followeeId: z.string(), createdAt: z.string() }),
   'follow.deleted': z.object({ followerId: z.string(), followeeId: z.string() }),
+  /**
+   * Derived by feed after fan-out: these users' home feeds gained (`added`) or lost (`removed`) the
+   * post. Large fan-outs are split into several events of at most 1,000 users each.
+   */
+  'feed.updated': z.object({
+    kind: z.enum(['added', 'removed']),
+    postId: z.string(),
+    authorId: z.string(),
+    userIds: z.array(z.string()).max(1000),
+  }),
 } satisfies Record<string, z.ZodType>;
 
 type Schemas = typeof eventDataSchemas;

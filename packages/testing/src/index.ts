@@ -1,4 +1,4 @@
-export { createTestServices, randomSecret, amqpUrlForVhost, type TestServices } from './services.ts';
+export { createTestServices, amqpUrlForVhost, type TestServices } from './services.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export type { MicropostServices } from './provided.ts';
 export * from './tcp-proxy.ts';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { generateSecret } from '@micropost/auth';
 import { MongoClient } from 'mongodb';
 import { inject } from 'vitest';
 import { RabbitAdmin } from '@micropost/infra';
@@ -23,14 +24,6 @@ export interface TestServices {
   dispose(): Promise<void>;
 }
 
-const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** `length` random characters from [A-Za-z0-9]. */
-export function randomSecret(length = 48): string {
-  const bytes = randomBytes(length);
-  return Array.from(bytes, (byte) => SECRET_ALPHABET[byte % SECRET_ALPHABET.length]).join('');
-}
-
 /** The broker URL with its path replaced by `vhost`. */
 export function amqpUrlForVhost(amqpUrl: string, vhost: string): string {
   const url = new URL(amqpUrl);
@@ -50,7 +43,7 @@ export async function createTestServices(): Promise<TestServices> {
   const rabbit = new RabbitAdmin(managementUrl);
   await rabbit.createVhost(vhost);
   const amqpUrl = amqpUrlForVhost(brokerUrl, vhost);
-  const secrets = { JWT_SECRET: randomSecret(), INTERNAL_SECRET: randomSecret() };
+  const secrets = { JWT_SECRET: generateSecret(), INTERNAL_SECRET: generateSecret() };
 
   return {
     mongoUrl,
