@@ -1,4 +1,4 @@
-import { SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from '@micropost/router/subgraphs';
+import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from '@micropost/router/subgraphs';
 
 /** One process of the system as `npm start` runs it. */
 export interface ServiceSpec {
@@ -13,11 +13,11 @@ export interface ServiceSpec {
 
 /** Every subgraph, then the router in front of them: started in this order, each once the previous is healthy; stopped in reverse. */
 export const services: readonly ServiceSpec[] = [
-  ...SUBGRAPHS.map(({ name, port }) => ({ name, entry: `subgraphs/${name}/src/index.ts`, port })),
+  ...SERVED_SUBGRAPHS.map(({ name, port }) => ({ name, entry: `subgraphs/${name}/src/index.ts`, port })),
   {
     name: 'router',
     entry: 'router/src/index.ts',
     port: 4000,
-    env: Object.fromEntries(SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), defaultSubgraphUrl(port)])),
+    env: Object.fromEntries(SERVED_SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), defaultSubgraphUrl(port)])),
   },
 ];

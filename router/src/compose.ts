@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { SUBGRAPHS, defaultSubgraphUrl } from './subgraphs.ts';
+import { SCHEMA_ONLY_URL, SUBGRAPHS, defaultSubgraphUrl } from './subgraphs.ts';
 
 const repoRoot = new URL('../../', import.meta.url);
 export const SUPERGRAPH_FILE = new URL('schema/supergraph.graphql', repoRoot);
@@ -11,7 +11,7 @@ export function composeSupergraph(): string {
   const result = composeServices(
     SUBGRAPHS.map(({ name, port }) => ({
       name,
-      url: defaultSubgraphUrl(port),
+      url: port === null ? SCHEMA_ONLY_URL : defaultSubgraphUrl(port),
       typeDefs: parse(readFileSync(new URL(`subgraphs/${name}/schema.graphql`, repoRoot), 'utf8')),
     })),
   );

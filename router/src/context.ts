@@ -30,7 +30,12 @@ export class RouterAuthenticator {
       if (error instanceof InvalidTokenError) throw new UnauthenticatedError('The token is invalid or has expired; sign in again.', 401);
       throw error;
     }
-    return { viewer, requestId, forwardedIdentity: await this.identities.sign(viewer) };
+    return this.contextForViewer(viewer, requestId);
+  }
+
+  /** The context of an operation the router itself runs on someone's behalf (live hydration). */
+  async contextForViewer(viewer: Identity | null, requestId: string = randomUUID()): Promise<RouterContext> {
+    return { viewer, requestId, forwardedIdentity: viewer ? await this.identities.sign(viewer) : null };
   }
 
   contextForRequest(request: http.IncomingMessage): Promise<RouterContext> {

@@ -3,18 +3,35 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
 import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
-import { authEnv, httpEnv, logEnv, parseEnv, z } from '@micropost/config';
+import { amqpEnv, authEnv, httpEnv, logEnv, parseEnv, z } from '@micropost/config';
+import { createEventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { REQUEST_ID_HEADER, graphqlRequestListener, listen, maskInternalErrors, type RunningService } from '@micropost/server';
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
-import { SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
+import type { GatewayExecutor } from './live/hydrator.ts';
+import { startLiveService } from './live/live-service.ts';
+import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
-  SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), z.url({ protocol: /^https?$/ }).default(defaultSubgraphUrl(port))]),
+  SERVED_SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), z.url({ protocol: /^https?$/ }).default(defaultSubgraphUrl(port))]),
 );
-const routerEnv = { ...logEnv, ...httpEnv(4000), ...authEnv, ...subgraphUrlEnv };
+const routerEnv = {
+  ...logEnv,
+  ...httpEnv(4000),
+  ...authEnv,
+  ...amqpEnv,
+  ...subgraphUrlEnv,
+  /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('http://localhost:4000,http://127.0.0.1:4000,https://sandbox.embed.apollographql.com,https://studio.apollographql.com')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  /** Undelivered events kept per subscription before the oldest are dropped; default 64. */
+  SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().positive().default(64),
+};
 
 /** Passes the router's signed view of the caller, and the request id, to every subgraph fetch. */
 class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
@@ -25,32 +42,69 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
   }
 }
 
-/** The federated router: @apollo/gateway over the checked-in supergraph, with Sandbox on GET /graphql. */
+/**
+ * The federated router: @apollo/gateway over the checked-in supergraph, Sandbox on GET /graphql,
+ * and the subscription service (graphql-ws) on the same port and path.
+ */
 export async function startRouter(rawEnv: Readonly<Record<string, string | undefined>> = process.env): Promise<RunningService> {
   const env = parseEnv(routerEnv, rawEnv);
   const logger = createLogger('router', env.LOG_LEVEL);
-  const urls = new Map<string, string>(SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]));
+  const urls = new Map<string, string>(SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]));
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
     buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: urls.get(name) ?? url }),
     logger,
   });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate((schema) => (apiSchema = schema.apiSchema));
+
   const httpServer = http.createServer();
+  const formatError = maskInternalErrors(logger);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
-    formatError: maskInternalErrors(logger),
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
-  await apollo.start();
-  const authenticator = new RouterAuthenticator(new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS), new ForwardedIdentities(env.INTERNAL_SECRET));
-  httpServer.on(
-    'request',
-    graphqlRequestListener({ apollo, context: (request: http.IncomingMessage) => authenticator.contextForRequest(request), ready: async () => true }),
-  );
-  const port = await listen(httpServer, env.PORT, env.HOST);
-  const url = `http://${env.HOST}:${port}/graphql`;
-  logger.info({ url, subgraphs: Object.fromEntries(urls) }, 'router ready');
-  return { name: 'router', url, port, stop: () => apollo.stop() };
+  const stack: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const release of stack.reverse().splice(0)) await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    await apollo.start();
+    stack.push(() => apollo.stop());
+    const tokens = new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS);
+    const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
+    httpServer.on('request', graphqlRequestListener({ apollo, context: (request: http.IncomingMessage) => authenticator.contextForRequest(request), ready: async () => true }));
+
+    const bus = await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger });
+    stack.push(() => bus.close());
+    const execute: GatewayExecutor = async (query, variables, viewer) => {
+      const response = await apollo.executeOperation({ query, variables }, { contextValue: await authenticator.contextForViewer(viewer) });
+      if (response.body.kind !== 'single') throw new Error('hydration queries never use incremental delivery');
+      return response.body.singleResult;
+    };
+    if (!apiSchema) throw new Error('the gateway started without a schema');
+    const live = await startLiveService({
+      httpServer,
+      apiSchema,
+      bus,
+      execute,
+      tokens,
+      allowedOrigins: env.ALLOWED_ORIGINS,
+      bufferSize: env.SUBSCRIPTION_BUFFER_SIZE,
+      formatError,
+      logger,
+    });
+    stack.push(() => live.stop());
+
+    const port = await listen(httpServer, env.PORT, env.HOST);
+    const url = `http://${env.HOST}:${port}/graphql`;
+    logger.info({ url, subgraphs: Object.fromEntries(urls) }, 'router ready');
+    return { name: 'router', url, port, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -1,0 +1,87 @@
+import { buildASTSchema, GraphQLObjectType, parse, printSchema, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import type { Identity } from '@micropost/auth';
+import { UnauthenticatedError } from '@micropost/server';
+import { readHydratedField, type HydrationScope } from './hydrator.ts';
+import { EVERY_AUTHOR, type LivePayload } from './live-channels.ts';
+import type { LiveHub } from './live-hub.ts';
+
+/** What the hub hands each subscriber: the event's payload and the hydration it shares with others. */
+export interface LiveItem {
+  readonly payload: LivePayload;
+  readonly scope: HydrationScope;
+}
+
+export interface LiveContext {
+  readonly viewer: Identity | null;
+  readonly hub: LiveHub<LiveItem>;
+}
+
+function requireViewer(context: LiveContext): string {
+  if (!context.viewer) throw new UnauthenticatedError('Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.');
+  return context.viewer.userId;
+}
+
+const payloadOf = <T extends LivePayload['type']>(item: LiveItem, type: T) => item.payload as Extract<LivePayload, { type: T }>;
+
+/** Resolves an entity the event names by hydrating the subscriber's own selection through the gateway. */
+const hydrate = (item: LiveItem, root: 'post' | 'user', id: string | null, info: GraphQLResolveInfo, context: LiveContext) =>
+  id === null ? null : item.scope.load(root, id, info, context.viewer);
+
+type FieldResolvers = Record<string, GraphQLFieldResolver<any, LiveContext, any> | { subscribe: GraphQLFieldResolver<any, LiveContext, any>; resolve: GraphQLFieldResolver<any, LiveContext, any> }>;
+
+const resolvers: Record<string, FieldResolvers> = {
+  Subscription: {
+    feedUpdated: {
+      subscribe: (_, __, context) => context.hub.subscribe(`feed:${requireViewer(context)}`),
+      resolve: (item: LiveItem) => item,
+    },
+    notificationReceived: {
+      subscribe: (_, __, context) => context.hub.subscribe(`notifications:${requireViewer(context)}`),
+      resolve: (item: LiveItem) => item,
+    },
+    postActivity: {
+      subscribe: (_, { postId }: { postId: string }, context) => context.hub.subscribe(`postActivity:${postId}`),
+      resolve: (item: LiveItem) => item,
+    },
+    postCreated: {
+      subscribe: (_, { authorId }: { authorId?: string | null }, context) => context.hub.subscribe(`postCreated:${authorId ?? EVERY_AUTHOR}`),
+      resolve: (item: LiveItem, _, context, info) => hydrate(item, 'post', payloadOf(item, 'postCreated').postId, info, context),
+    },
+  },
+  FeedEvent: {
+    kind: (item: LiveItem) => payloadOf(item, 'feed').kind,
+    postId: (item: LiveItem) => payloadOf(item, 'feed').postId,
+    post: (item: LiveItem, _, context, info) => {
+      const { kind, postId } = payloadOf(item, 'feed');
+      return kind === 'POST_REMOVED' ? null : hydrate(item, 'post', postId, info, context);
+    },
+  },
+  Notification: {
+    kind: (item: LiveItem) => payloadOf(item, 'notification').kind,
+    occurredAt: (item: LiveItem) => payloadOf(item, 'notification').occurredAt,
+    actor: (item: LiveItem, _, context, info) => hydrate(item, 'user', payloadOf(item, 'notification').actorId, info, context),
+    post: (item: LiveItem, _, context, info) => hydrate(item, 'post', payloadOf(item, 'notification').postId, info, context),
+  },
+  PostActivity: {
+    post: (item: LiveItem, _, context, info) => hydrate(item, 'post', payloadOf(item, 'postActivity').postId, info, context),
+  },
+};
+
+/**
+ * A copy of the API schema (the gateway's stays untouched) with resolvers for the Subscription type
+ * and the types only it returns: events come from the hub, entity fields from `HydrationScope`,
+ * and every other field reads hydrated data by response key.
+ */
+export function subscriptionSchema(apiSchema: GraphQLSchema): GraphQLSchema {
+  const schema = buildASTSchema(parse(printSchema(apiSchema)));
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!(type instanceof GraphQLObjectType) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolver = resolvers[type.name]?.[field.name];
+      if (typeof resolver === 'function') field.resolve = resolver;
+      else if (resolver) Object.assign(field, resolver);
+      else field.resolve = readHydratedField;
+    }
+  }
+  return schema;
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { buildSchema, graphql, parse, subscribe, type ExecutionResult } from 'graphql';
+import type { Identity } from '@micropost/auth';
+import { createLogger } from '@micropost/logger';
+import { HydrationScope, type GatewayExecutor } from '../src/live/hydrator.ts';
+import { LiveHub } from '../src/live/live-hub.ts';
+import { subscriptionSchema, type LiveItem } from '../src/live/subscription-schema.ts';
+
+/** The slice of the API schema the subscription types touch. */
+const sdl = /* GraphQL */ `
+  scalar DateTime
+  type User { id: ID! handle: String! viewerFollows: Boolean! }
+  type Post { id: ID! body: String! excerpt(length: Int!): String! viewerHasLiked: Boolean! author: User! }
+  enum FeedEventKind { POST_ADDED POST_REMOVED }
+  type FeedEvent { kind: FeedEventKind! postId: ID! post: Post }
+  enum NotificationKind { NEW_FOLLOWER LOST_FOLLOWER POST_LIKED }
+  type Notification { kind: NotificationKind! actor: User! post: Post occurredAt: DateTime! }
+  type PostActivity { post: Post! }
+  type Query { post(id: ID!): Post user(id: ID!): User }
+  type Subscription { feedUpdated: FeedEvent! notificationReceived: Notification! postActivity(postId: ID!): PostActivity! postCreated(authorId: ID): Post! }
+`;
+
+/** Stands in for the gateway: answers hydration queries from a tiny in-memory graph and records them. */
+function recordingGateway() {
+  const calls: { query: string; viewer: Identity | null }[] = [];
+  const backend = buildSchema(sdl);
+  const post = (id: string) => ({
+    id,
+    body: `body of ${id}`,
+    excerpt: ({ length }: { length: number }) => `body of ${id}`.slice(0, length),
+    author: { id: 'a1', handle: 'alice', viewerFollows: false },
+  });
+  const execute: GatewayExecutor = async (query, variables, viewer) => {
+    calls.push({ query, viewer });
+    const rootValue = {
+      post: ({ id }: { id: string }) => ({ ...post(id), viewerHasLiked: viewer?.userId === 'fan' }),
+      user: ({ id }: { id: string }) => ({ id, handle: `user ${id}`, viewerFollows: false }),
+    };
+    return (await graphql({ schema: backend, source: query, variableValues: variables, rootValue })) as never;
+  };
+  return { calls, execute };
+}
+
+async function setup() {
+  const logger = createLogger('test', 'silent');
+  const hub = new LiveHub<LiveItem>(16, logger);
+  const gateway = recordingGateway();
+  const schema = subscriptionSchema(buildSchema(sdl));
+  const open = async (query: string, viewer: Identity | null, variableValues?: Record<string, unknown>) => {
+    const result = await subscribe({ schema, document: parse(query), contextValue: { viewer, hub }, variableValues });
+    if (!(Symbol.asyncIterator in result)) return { errors: result.errors, next: async () => result };
+    return { errors: undefined, next: async () => (await result.next()).value as ExecutionResult };
+  };
+  const deliverFeed = (kind: 'POST_ADDED' | 'POST_REMOVED', postId: string, userIds: string[]) => {
+    const scope = new HydrationScope(gateway.execute, logger);
+    for (const userId of userIds) hub.deliver(`feed:${userId}`, { payload: { type: 'feed', kind, postId }, scope });
+  };
+  return { hub, gateway, open, deliverFeed, logger };
+}
+
+describe('the subscription schema', () => {
+  it('hydrates one event for many subscribers with one gateway query when nothing depends on the viewer', async () => {
+    const { gateway, open, deliverFeed } = await setup();
+    const query = `subscription { feedUpdated { kind postId post { body author { handle } } } }`;
+    const subscribers = await Promise.all(['u1', 'u2', 'u3'].map((userId) => open(query, { userId })));
+    deliverFeed('POST_ADDED', 'p1', ['u1', 'u2', 'u3']);
+    const results = await Promise.all(subscribers.map((subscriber) => subscriber.next()));
+    for (const result of results) {
+      expect(result).toEqual({ data: { feedUpdated: { kind: 'POST_ADDED', postId: 'p1', post: { body: 'body of p1', author: { handle: 'alice' } } } } });
+    }
+    expect(gateway.calls).toHaveLength(1);
+    expect(gateway.calls[0]!.viewer).toBeNull();
+  });
+
+  it('hydrates per viewer when the selection asks for viewer-dependent fields', async () => {
+    const { gateway, open, deliverFeed } = await setup();
+    const query = `subscription { feedUpdated { post { id viewerHasLiked } } }`;
+    const fan = await open(query, { userId: 'fan' });
+    const other = await open(query, { userId: 'other' });
+    deliverFeed('POST_ADDED', 'p1', ['fan', 'other']);
+    expect((await fan.next()).data).toEqual({ feedUpdated: { post: { id: 'p1', viewerHasLiked: true } } });
+    expect((await other.next()).data).toEqual({ feedUpdated: { post: { id: 'p1', viewerHasLiked: false } } });
+    expect(gateway.calls.map((call) => call.viewer?.userId).sort()).toEqual(['fan', 'other']);
+  });
+
+  it('keeps the subscriber’s aliases, fragments and variables', async () => {
+    const { open, deliverFeed } = await setup();
+    const query = `
+      subscription Feed($n: Int!) { feedUpdated { postId item: post { ...Bits short: excerpt(length: $n) } } }
+      fragment Bits on Post { text: body author { name: handle } }`;
+    const subscriber = await open(query, { userId: 'u1' }, { n: 4 });
+    deliverFeed('POST_ADDED', 'p9', ['u1']);
+    expect((await subscriber.next()).data).toEqual({ feedUpdated: { postId: 'p9', item: { text: 'body of p9', author: { name: 'alice' }, short: 'body' } } });
+  });
+
+  it('batches the posts of several events for one subscriber set into separate scopes', async () => {
+    const { gateway, open, deliverFeed } = await setup();
+    const subscriber = await open(`subscription { feedUpdated { post { body } } }`, { userId: 'u1' });
+    deliverFeed('POST_ADDED', 'p1', ['u1']);
+    deliverFeed('POST_ADDED', 'p2', ['u1']);
+    expect((await subscriber.next()).data).toEqual({ feedUpdated: { post: { body: 'body of p1' } } });
+    expect((await subscriber.next()).data).toEqual({ feedUpdated: { post: { body: 'body of p2' } } });
+    expect(gateway.calls).toHaveLength(2);
+  });
+
+  it('gives POST_REMOVED without a post and without asking the gateway', async () => {
+    const { gateway, open, deliverFeed } = await setup();
+    const subscriber = await open(`subscription { feedUpdated { kind postId post { body } } }`, { userId: 'u1' });
+    deliverFeed('POST_REMOVED', 'p1', ['u1']);
+    expect((await subscriber.next()).data).toEqual({ feedUpdated: { kind: 'POST_REMOVED', postId: 'p1', post: null } });
+    expect(gateway.calls).toHaveLength(0);
+  });
+
+  it('refuses feedUpdated and notificationReceived without a viewer', async () => {
+    const { open } = await setup();
+    for (const field of ['feedUpdated { kind }', 'notificationReceived { kind }']) {
+      const { errors } = await open(`subscription { ${field} }`, null);
+      expect(errors?.map((error) => error.extensions.code)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
+  it('resolves notifications with their actor and post', async () => {
+    const { hub, gateway, open, logger } = await setup();
+    const subscriber = await open(`subscription { notificationReceived { kind occurredAt actor { handle } post { body } } }`, { userId: 'a1' });
+    const scope = new HydrationScope(gateway.execute, logger);
+    hub.deliver('notifications:a1', { payload: { type: 'notification', kind: 'POST_LIKED', actorId: 'u7', postId: 'p3', occurredAt: '2026-11-29T00:00:00.000Z' }, scope });
+    expect((await subscriber.next()).data).toEqual({
+      notificationReceived: { kind: 'POST_LIKED', occurredAt: '2026-11-29T00:00:00.000Z', actor: { handle: 'user u7' }, post: { body: 'body of p3' } },
+    });
+  });
+});

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { defineSubgraph } from '@micropost/server';
+import { createFollowsContext } from './context.ts';
+import { CounterReconciler } from './counter-reconciler.ts';
+import { userRegistrations } from './events.ts';
+import { FollowStore } from './follow-store.ts';
+import { resolvers } from './resolvers.ts';
+import { UserDirectory } from './user-directory.ts';
+
+/** The follow graph: follower/following lists and counts, `viewerFollows`, follow/unfollow. */
+export const followsSubgraph = defineSubgraph({
+  name: 'follows',
+  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  env: {},
+  async setup({ db, outbox, logger }) {
+    const store = await FollowStore.open(db, outbox.notify);
+    const directory = await UserDirectory.open(db);
+    new CounterReconciler(store, logger.child({ component: 'counter-reconciler' })).start();
+    return {
+      resolvers,
+      createContext: (request) => createFollowsContext(request, store, directory),
+      outboxCollections: [store.follows],
+      consumers: [userRegistrations(directory)],
+    };
+  },
+});

@@ -1,0 +1,166 @@
+import type { Collection, Db, Filter } from 'mongodb';
+import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type EventEnvelope, type OutboxFields } from '@micropost/events';
+import { isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
+import { olderThan, type Page } from '@micropost/server';
+
+/**
+ * A post. Shard key in a sharded cluster: `{ authorId: "hashed", _id: 1 }`: authors spread evenly
+ * over the shards, one author's posts sit together (so `User.posts`, the hot per-author list, is a
+ * targeted query) and a prolific author's chunk can still split on `_id`. Every write names
+ * `authorId` as well as `_id`, so writes are targeted too; lookups by id alone (`post(id)`, entity
+ * references) are broadcast — cheap for a batch, and the price of keeping author lists local.
+ *
+ * A deleted post is a tombstone (`tombstone: true`) until the outbox relay has published its
+ * `post.deleted` event and removes it; every read leaves tombstones out.
+ */
+export interface PostDocument extends Partial<OutboxFields> {
+  _id: ObjectId;
+  /** The author's user id (hex), as the users subgraph issues it. */
+  authorId: string;
+  /** Trimmed, 1–280 characters. */
+  body: string;
+  createdAt: Date;
+  /** Maintained on write by LikeStore (each change conditional on the count read); never counted per read. */
+  likeCount: number;
+}
+
+/**
+ * A per-author counter, so `User.postCount` is one indexed read per batch of authors instead of a
+ * count scan. Shard key: `{ _id: "hashed" }` (every access is by author id).
+ */
+export interface AuthorDocument {
+  /** The author's user id (hex). */
+  _id: string;
+  postCount: number;
+}
+
+/** The filter every read of posts includes: deleted posts are gone. */
+const LIVE = { tombstone: { $ne: true } } as const;
+
+/** Conditional like-count writes retry this long under contention before leaving the count to the reconciler. */
+const LIKE_COUNT_DEADLINE_MS = 10_000;
+
+export type LikeCountChange =
+  /** Written: `post` is the document after the change, and its event is in the outbox. */
+  | { readonly outcome: 'changed'; readonly post: PostDocument }
+  /** The post is deleted (or never existed). */
+  | { readonly outcome: 'gone' }
+  /** Not written (contention beyond the deadline, or a decrement below zero); `post` as last read. */
+  | { readonly outcome: 'unchanged'; readonly post: PostDocument };
+
+/** The only code that touches the `posts` and `authors` collections. */
+export class PostStore {
+  private constructor(
+    readonly posts: Collection<PostDocument>,
+    readonly authors: Collection<AuthorDocument>,
+    private readonly afterWrite: () => void,
+  ) {}
+
+  static async open(db: Db, afterWrite: () => void): Promise<PostStore> {
+    const posts = db.collection<PostDocument>('posts');
+    // Serves `User.posts`: equality on author, then the keyset order (createdAt desc, _id desc).
+    await posts.createIndex({ authorId: 1, createdAt: -1, _id: -1 }, { name: 'author_newest_first' });
+    await ensureOutboxIndex(posts);
+    // `authors` is looked up by `_id` only: the built-in `_id` index is all it needs.
+    return new PostStore(posts, db.collection<AuthorDocument>('authors'), afterWrite);
+  }
+
+  /** Inserts the post with its `post.created` event in one write, then counts it for its author. */
+  async create(authorId: string, body: string, requestId: string): Promise<PostDocument> {
+    const _id = new ObjectId();
+    const createdAt = new Date();
+    const event = createEvent('post.created', { postId: _id.toHexString(), authorId, body, createdAt: createdAt.toISOString() }, { requestId });
+    const post: PostDocument = { _id, authorId, body, createdAt, likeCount: 0, ...outboxFields([event]) };
+    await this.posts.insertOne(post);
+    this.afterWrite();
+    await this.changePostCount(authorId, 1);
+    return post;
+  }
+
+  /**
+   * Tombstones the post and queues `post.deleted` in one write (the relay removes the document
+   * once the event is out), then uncounts it. False when it was already deleted.
+   */
+  async tombstone(post: PostDocument, requestId: string): Promise<boolean> {
+    const event = createEvent(
+      'post.deleted',
+      { postId: post._id.toHexString(), authorId: post.authorId, createdAt: post.createdAt.toISOString() },
+      { requestId },
+    );
+    const result = await this.posts.updateOne({ _id: post._id, authorId: post.authorId, ...LIVE }, withOutbox<PostDocument>({ $set: { tombstone: true } }, [event]));
+    if (result.modifiedCount !== 1) return false;
+    this.afterWrite();
+    await this.changePostCount(post.authorId, -1);
+    return true;
+  }
+
+  /** One query for a whole batch; results line up with `ids` (null where there is no live post). */
+  async findByIds(ids: readonly string[]): Promise<(PostDocument | null)[]> {
+    const objectIds = ids.map(parseObjectId).filter((id): id is ObjectId => id !== null);
+    const found = objectIds.length === 0 ? [] : await this.posts.find({ _id: { $in: objectIds }, ...LIVE }).toArray();
+    const byId = new Map(found.map((post) => [post._id.toHexString(), post]));
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+  }
+
+  findLive(_id: ObjectId): Promise<PostDocument | null> {
+    return this.posts.findOne({ _id, ...LIVE });
+  }
+
+  /** One query for a batch of authors; an author who never posted has 0. */
+  async postCounts(authorIds: readonly string[]): Promise<number[]> {
+    const found = await this.authors.find({ _id: { $in: [...authorIds] } }).toArray();
+    const byId = new Map(found.map((author) => [author._id, author.postCount]));
+    return authorIds.map((id) => Math.max(0, byId.get(id) ?? 0));
+  }
+
+  /** Up to `page.first + 1` live posts of the author, newest first, strictly after the cursor (keyset, never skip). */
+  pageByAuthor(authorId: string, page: Page): Promise<PostDocument[]> {
+    const filter = { authorId, ...LIVE, ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId) } as Filter<PostDocument>;
+    return this.posts.find(filter).sort({ createdAt: -1, _id: -1 }).limit(page.first + 1).toArray();
+  }
+
+  /**
+   * Adds `delta` to the post's like count and queues the event `eventFor(countAfter)` in the same
+   * single-document write. The write is conditional on the count read (`{ likeCount: n }` →
+   * `n + delta`), so the event always carries the count it produced; on a conflict it re-reads and
+   * retries (with a little jitter) until the deadline.
+   */
+  async changeLikeCount(post: PostDocument, delta: 1 | -1, eventFor: (likeCount: number) => EventEnvelope): Promise<LikeCountChange> {
+    const deadline = Date.now() + LIKE_COUNT_DEADLINE_MS;
+    let current = post;
+    for (let attempt = 0; ; attempt++) {
+      const next = current.likeCount + delta;
+      if (next < 0) return { outcome: 'unchanged', post: current };
+      const updated = await this.posts.findOneAndUpdate(
+        { _id: current._id, authorId: current.authorId, likeCount: current.likeCount, ...LIVE },
+        withOutbox<PostDocument>({ $set: { likeCount: next } }, [eventFor(next)]),
+        { returnDocument: 'after' },
+      );
+      if (updated) {
+        this.afterWrite();
+        return { outcome: 'changed', post: updated };
+      }
+      const fresh = await this.posts.findOne({ _id: current._id, authorId: current.authorId, ...LIVE });
+      if (!fresh) return { outcome: 'gone' };
+      current = fresh;
+      if (Date.now() > deadline) return { outcome: 'unchanged', post: current };
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+    }
+  }
+
+  /** The reconciler's write: sets the count only if it is still `expected`. True when it matched. */
+  async setLikeCount(post: PostDocument, expected: number, likeCount: number): Promise<boolean> {
+    const result = await this.posts.updateOne({ _id: post._id, authorId: post.authorId, likeCount: expected, ...LIVE }, { $set: { likeCount } });
+    return result.matchedCount === 1;
+  }
+
+  private async changePostCount(authorId: string, delta: 1 | -1): Promise<void> {
+    try {
+      await this.authors.updateOne({ _id: authorId }, { $inc: { postCount: delta } }, { upsert: true });
+    } catch (error) {
+      // Two first posts of one author racing to create the counter: the loser increments the winner's.
+      if (!isDuplicateKeyError(error)) throw error;
+      await this.authors.updateOne({ _id: authorId }, { $inc: { postCount: delta } });
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import { defineSubgraph } from '@micropost/server';
+import { createPostsContext } from './context.ts';
+import { LikeStore } from './like-store.ts';
+import { PostStore } from './post-store.ts';
+import { resolvers } from './resolvers.ts';
+
+/** Posts and likes, their counts, and per-author post lists. Owns `Post`; adds `User.posts` and `User.postCount`. */
+export const postsSubgraph = defineSubgraph({
+  name: 'posts',
+  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  env: {},
+  async setup({ db, outbox, logger }) {
+    const posts = await PostStore.open(db, outbox.notify);
+    const likes = await LikeStore.open(db, posts, logger);
+    likes.startReconciling();
+    return {
+      resolvers,
+      createContext: (request) => createPostsContext(request, posts, likes),
+      outboxCollections: [posts.posts],
+    };
+  },
+});
