@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
 import { amqpEnv, authEnv, httpEnv, logEnv, parseEnv, z } from '@micropost/config';
-import { createEventBus } from '@micropost/events';
+import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { REQUEST_ID_HEADER, graphqlRequestListener, listen, maskInternalErrors, type RunningService } from '@micropost/server';
 import { readSupergraph } from './compose.ts';
@@ -46,7 +46,10 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
  * The federated router: @apollo/gateway over the checked-in supergraph, Sandbox on GET /graphql,
  * and the subscription service (graphql-ws) on the same port and path.
  */
-export async function startRouter(rawEnv: Readonly<Record<string, string | undefined>> = process.env): Promise<RunningService> {
+export async function startRouter(
+  rawEnv: Readonly<Record<string, string | undefined>> = process.env,
+  options: { readonly bus?: EventBus } = {},
+): Promise<RunningService> {
   const env = parseEnv(routerEnv, rawEnv);
   const logger = createLogger('router', env.LOG_LEVEL);
   const urls = new Map<string, string>(SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]));
@@ -78,8 +81,8 @@ export async function startRouter(rawEnv: Readonly<Record<string, string | undef
     const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
     httpServer.on('request', graphqlRequestListener({ apollo, context: (request: http.IncomingMessage) => authenticator.contextForRequest(request), ready: async () => true }));
 
-    const bus = await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger });
-    stack.push(() => bus.close());
+    const bus = options.bus ?? (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
+    if (!options.bus) stack.push(() => bus.close());
     const execute: GatewayExecutor = async (query, variables, viewer) => {
       const response = await apollo.executeOperation({ query, variables }, { contextValue: await authenticator.contextForViewer(viewer) });
       if (response.body.kind !== 'single') throw new Error('hydration queries never use incremental delivery');

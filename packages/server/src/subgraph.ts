@@ -49,6 +49,8 @@ export interface SubgraphParts<Context> {
 export interface StartOptions {
   /** Sees every database command the subgraph sends (tests count queries with it). */
   readonly onMongoCommand?: (event: CommandStartedEvent) => void;
+  /** A bus shared by every service of the process (which then closes it); otherwise the subgraph opens its own. */
+  readonly bus?: EventBus;
 }
 
 export interface SubgraphDefinition<Context extends RequestContext, Shape extends z.ZodRawShape> {
@@ -89,8 +91,8 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     for (const release of stack.reverse().splice(0)) await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    const bus = await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger });
-    stack.push(() => bus.close());
+    const bus = options.bus ?? (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
+    if (!options.bus) stack.push(() => bus.close());
     let relay: OutboxRelay | undefined;
     const db = subgraphDatabase(mongo, env.MONGO_DB_PREFIX, definition.name);
     const parts = await definition.setup({ env, db, bus, logger, outbox: { notify: () => relay?.notify() } });

@@ -17,7 +17,7 @@ beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
   events = await openEventQueue(env.services);
-  [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((handle) => registerUser(url, handle)));
+  [alice, bob, carol] = await Promise.all([registerUser(url, 'alice'), registerUser(url, 'bob'), registerUser(url, 'carol')]);
 });
 afterAll(async () => {
   await events?.close();

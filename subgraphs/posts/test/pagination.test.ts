@@ -20,10 +20,15 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function page(after: string | null, handle = 'writer') {
+interface Page {
+  edges: { cursor: string; node: { id: string; createdAt: string } }[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
+async function page(after: string | null, handle = 'writer'): Promise<Page> {
   const response = await graphql(url, PAGE, { variables: { handle, after } });
   expect(response.errors).toBeUndefined();
-  return response.data!.user.posts as { edges: { cursor: string; node: { id: string; createdAt: string } }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
+  return response.data!.user.posts;
 }
 
 describe('User.posts pagination', () => {
@@ -41,7 +46,7 @@ describe('User.posts pagination', () => {
       // page may show them, and (unlike offset paging) they cannot push older posts into a later page twice.
       // Paging begins with the first page; from then on posts are created before and during every read.
       if (pageNumber > 0) arrivedDuringPaging.push((await createPost(url, author, `new before page ${pageNumber}`)).id);
-      const [current, ...created] = await Promise.all([
+      const [current, ...created]: [Page, ...{ id: string }[]] = await Promise.all([
         page(after),
         ...Array.from({ length: pageNumber > 0 ? 3 : 0 }, (_, i) => createPost(url, author, `new during page ${pageNumber}.${i}`)),
       ]);

@@ -1,0 +1,49 @@
+import type { CommandStartedEvent } from 'mongodb';
+import { amqpEnv, logEnv, parseEnv } from '@micropost/config';
+import { createEventBus } from '@micropost/events';
+import { createLogger } from '@micropost/logger';
+import { startSubgraph, type RunningService, type SubgraphDefinition } from '@micropost/server';
+import { startRouter } from './router.ts';
+import { subgraphUrlVariable } from './subgraphs.ts';
+
+export interface GraphOptions {
+  /** Sees each subgraph's database commands, by subgraph name. */
+  readonly onMongoCommand?: (subgraph: string, event: CommandStartedEvent) => void;
+}
+
+export interface RunningGraph extends RunningService {
+  readonly subgraphs: Readonly<Record<string, RunningService>>;
+}
+
+/**
+ * One Micropost server in one process: the given subgraphs on free loopback ports and the router
+ * in front of them on `PORT`, sharing one event bus (RabbitMQ with `AMQP_URL`; otherwise an
+ * in-process bus, which then carries events between these subgraphs only).
+ */
+export async function startGraph(
+  env: Readonly<Record<string, string | undefined>>,
+  definitions: readonly SubgraphDefinition<any, any>[],
+  options: GraphOptions = {},
+): Promise<RunningGraph> {
+  const { LOG_LEVEL, AMQP_URL, EVENTS_EXCHANGE, AMQP_PREFETCH } = parseEnv({ ...logEnv, ...amqpEnv }, env);
+  const bus = await createEventBus({ url: AMQP_URL, exchange: EVENTS_EXCHANGE, prefetch: AMQP_PREFETCH, logger: createLogger('events', LOG_LEVEL) });
+  const started: RunningService[] = [];
+  const stop = async () => {
+    for (const service of started.reverse().splice(0)) await service.stop();
+    await bus.close();
+  };
+  try {
+    for (const definition of definitions) {
+      const onMongoCommand = options.onMongoCommand && ((event: CommandStartedEvent) => options.onMongoCommand!(definition.name, event));
+      started.push(await startSubgraph(definition, { ...env, PORT: '0' }, { bus, onMongoCommand }));
+    }
+    const subgraphs = Object.fromEntries(started.map((service) => [service.name, service]));
+    const urls = Object.fromEntries(started.map((service) => [subgraphUrlVariable(service.name), service.url]));
+    const router = await startRouter({ ...env, ...urls }, { bus });
+    started.push(router);
+    return { name: 'server', url: router.url, port: router.port, subgraphs, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

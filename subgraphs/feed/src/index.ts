@@ -1,0 +1,4 @@
+import { runMain, startSubgraph } from '@micropost/server';
+import { feedSubgraph } from './subgraph.ts';
+
+runMain(() => startSubgraph(feedSubgraph));

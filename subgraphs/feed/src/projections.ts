@@ -1,0 +1,191 @@
+import type { Collection, Db, ObjectId } from 'mongodb';
+import { isDuplicateKeyError } from '@micropost/mongo';
+import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
+
+/**
+ * Who follows whom, as the follow events told it. A pair's document stays after an unfollow
+ * (`active: false`): it is the small tombstone that stops a late or redelivered `follow.created`
+ * from resurrecting the follow. Changes apply last-writer-wins by (event time, event id), so any
+ * delivery order converges on the state of the newest event. Shard key: `{ followeeId: 1 }` (the
+ * fan-out reads one followee's followers).
+ */
+interface FollowerDocument {
+  _id?: ObjectId;
+  followeeId: string;
+  followerId: string;
+  active: boolean;
+  /** When the follow began (from `follow.created`); null while not following. */
+  since: Date | null;
+  /** Time and id of the event this state comes from. */
+  changedAt: Date;
+  changeId: string;
+}
+
+export interface FollowChange {
+  followerId: string;
+  followeeId: string;
+  active: boolean;
+  since: Date | null;
+  /** The event's `occurredAt` and id: the state's version. */
+  at: Date;
+  eventId: string;
+}
+
+export interface FollowState {
+  active: boolean;
+  changeId: string;
+}
+
+/** The only code that touches `followers`. */
+export class FollowerProjection {
+  private constructor(readonly followers: Collection<FollowerDocument>) {}
+
+  static async open(db: Db): Promise<FollowerProjection> {
+    const followers = db.collection<FollowerDocument>('followers');
+    await followers.createIndex({ followeeId: 1, followerId: 1 }, { unique: true, name: 'followee_follower_unique' });
+    await followers.createIndex({ followeeId: 1, active: 1, followerId: 1 }, { name: 'followee_active_follower' });
+    return new FollowerProjection(followers);
+  }
+
+  /** Applies the change unless the stored state comes from a newer event (then nothing happens). */
+  async record(change: FollowChange): Promise<void> {
+    const { followeeId, followerId, active, since, at, eventId } = change;
+    try {
+      await this.followers.updateOne(
+        { followeeId, followerId, $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }] },
+        { $set: { active, since, changedAt: at, changeId: eventId } },
+        { upsert: true },
+      );
+    } catch (error) {
+      // The pair exists with a newer (or this very) version: the filter missed and the upsert's insert collided.
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async state(followerId: string, followeeId: string): Promise<FollowState | null> {
+    const found = await this.followers.findOne({ followeeId, followerId });
+    return found && { active: found.active, changeId: found.changeId };
+  }
+
+  /** Up to `limit` active followers of `followeeId` with ids greater than `afterFollowerId`, ascending. */
+  async activeFollowers(followeeId: string, afterFollowerId: string | null, limit: number): Promise<string[]> {
+    const found = await this.followers
+      .find({ followeeId, active: true, ...(afterFollowerId === null ? {} : { followerId: { $gt: afterFollowerId } }) })
+      .sort({ followerId: 1 })
+      .limit(limit)
+      .toArray();
+    return found.map((follow) => follow.followerId);
+  }
+
+  /** Which of `followerIds` follow `followeeId` now. */
+  async activeAmong(followeeId: string, followerIds: readonly string[]): Promise<Set<string>> {
+    if (followerIds.length === 0) return new Set();
+    const found = await this.followers.find({ followeeId, active: true, followerId: { $in: [...followerIds] } }).toArray();
+    return new Set(found.map((follow) => follow.followerId));
+  }
+}
+
+/**
+ * An author's recent posts (the newest `cap`, plus up to `slack` before a trim): what a new
+ * follower's timeline is backfilled from. Shard key: `{ authorId: 1 }`.
+ */
+interface AuthorPostDocument {
+  /** The post id. */
+  _id: string;
+  authorId: string;
+  createdAt: Date;
+}
+
+/** Upper bound of an author's `author_posts`, as `timeline_owners` is for timelines. Shard key: `{ _id: "hashed" }`. */
+interface AuthorDocument {
+  _id: string;
+  posts: number;
+}
+
+/**
+ * A deleted post, kept so that a `post.created` arriving after its `post.deleted` (redelivery,
+ * reordering) cannot bring it back. Removed after TOMBSTONE_RETENTION_MS. Shard key: `{ _id: "hashed" }`.
+ */
+interface DeletedPostDocument {
+  _id: string;
+  authorId: string;
+  deletedAt: Date;
+}
+
+export interface AuthorPost {
+  postId: string;
+  authorId: string;
+  createdAt: Date;
+}
+
+/** Deleted-post tombstones outlive any redelivery by far. */
+export const TOMBSTONE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The only code that touches `author_posts`, `authors` and `deleted_posts`. */
+export class AuthorPostProjection {
+  private constructor(
+    readonly posts: Collection<AuthorPostDocument>,
+    readonly authors: Collection<AuthorDocument>,
+    readonly deleted: Collection<DeletedPostDocument>,
+    readonly options: CapOptions,
+  ) {}
+
+  static async open(db: Db, options: CapOptions = { cap: TIMELINE_CAP, slack: TRIM_SLACK }): Promise<AuthorPostProjection> {
+    const posts = db.collection<AuthorPostDocument>('author_posts');
+    await posts.createIndex({ authorId: 1, createdAt: -1, _id: -1 }, { name: 'author_newest_first' });
+    const deleted = db.collection<DeletedPostDocument>('deleted_posts');
+    await deleted.createIndex({ deletedAt: 1 }, { name: 'deletedAt_1' });
+    return new AuthorPostProjection(posts, db.collection<AuthorDocument>('authors'), deleted, options);
+  }
+
+  /** Records the post (idempotent) and trims the author's list when it passes cap + slack. */
+  async add({ postId, authorId, createdAt }: AuthorPost): Promise<void> {
+    const { upsertedCount } = await this.posts.updateOne({ _id: postId }, { $setOnInsert: { authorId, createdAt } }, { upsert: true });
+    if (upsertedCount === 0) return;
+    const { cap, slack } = this.options;
+    await this.authors.updateOne({ _id: authorId }, { $inc: { posts: 1 } }, { upsert: true });
+    const author = await this.authors.findOne({ _id: authorId, posts: { $gt: cap + slack } });
+    if (!author) return;
+    const cut = await this.posts.find({ authorId }).sort({ createdAt: -1, _id: -1 }).skip(cap).limit(1).next();
+    if (!cut) {
+      await this.authors.updateOne({ _id: authorId }, { $set: { posts: await this.posts.countDocuments({ authorId }) } });
+      return;
+    }
+    const { deletedCount } = await this.posts.deleteMany({
+      authorId,
+      $or: [{ createdAt: { $lt: cut.createdAt } }, { createdAt: cut.createdAt, _id: { $lte: cut._id } }],
+    });
+    await this.authors.updateOne({ _id: authorId }, { $inc: { posts: -deletedCount } });
+  }
+
+  /** The author's newest posts, newest first. */
+  async recent(authorId: string, limit: number): Promise<AuthorPost[]> {
+    const found = await this.posts.find({ authorId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+    return found.map(({ _id, createdAt }) => ({ postId: _id, authorId, createdAt }));
+  }
+
+  /** Marks the post deleted for good (idempotent) and drops it from its author's list. */
+  async markDeleted(postId: string, authorId: string): Promise<void> {
+    await this.deleted.updateOne({ _id: postId }, { $setOnInsert: { authorId, deletedAt: new Date() } }, { upsert: true });
+    await this.posts.deleteOne({ _id: postId });
+  }
+
+  async forget(postId: string): Promise<void> {
+    await this.posts.deleteOne({ _id: postId });
+  }
+
+  async isDeleted(postId: string): Promise<boolean> {
+    return (await this.deleted.countDocuments({ _id: postId }, { limit: 1 })) > 0;
+  }
+
+  /** Which of `postIds` have been deleted. */
+  async deletedAmong(postIds: readonly string[]): Promise<Set<string>> {
+    if (postIds.length === 0) return new Set();
+    const found = await this.deleted.find({ _id: { $in: [...postIds] } }).toArray();
+    return new Set(found.map((tombstone) => tombstone._id));
+  }
+
+  async removeTombstonesBefore(cutoff: Date): Promise<number> {
+    return (await this.deleted.deleteMany({ deletedAt: { $lt: cutoff } })).deletedCount;
+  }
+}
