@@ -5,8 +5,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateSecret } from '@micropost/auth';
-import { killOnExit, repoRoot, startDefaultRabbit, startFerretDB, terminate, type DefaultRabbit, type RunningFerretDB } from '@micropost/infra';
-import { services, type ServiceSpec } from './services.ts';
+import {
+  ensureHaproxyInstalled,
+  killOnExit,
+  repoRoot,
+  startBalancer,
+  startDefaultRabbit,
+  startFerretDB,
+  terminate,
+  type DefaultRabbit,
+  type RunningBalancer,
+  type RunningFerretDB,
+} from '@micropost/infra';
+import { SERVER_ENTRY, balancerPort, servers, type ServerSpec } from './services.ts';
 
 const stateDir = join(repoRoot, '.micropost');
 const say = (line: string) => console.log(`[launch] ${line}`);
@@ -28,13 +39,14 @@ function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
 }
 
 interface Running {
-  spec: ServiceSpec;
+  spec: ServerSpec;
   child: ChildProcess;
 }
 
 const running: Running[] = [];
 let ferret: RunningFerretDB | undefined;
 let rabbit: DefaultRabbit | undefined;
+let balancer: RunningBalancer | undefined;
 let shuttingDown = false;
 let stopped: Promise<never> | undefined;
 
@@ -43,6 +55,7 @@ function shutdown(code: number): Promise<never> {
   shuttingDown = true;
   stopped ??= (async () => {
     say('stopping…');
+    if (balancer) await balancer.stop().then(() => say('HAProxy stopped'));
     for (const { spec, child } of [...running].reverse()) {
       await terminate(child, 10_000);
       say(`${spec.name} stopped`);
@@ -62,7 +75,7 @@ function prefixOutput(name: string, child: ChildProcess): void {
   }
 }
 
-async function waitHealthy(spec: ServiceSpec, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function waitHealthy(spec: ServerSpec, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const url = `http://127.0.0.1:${spec.port}/health`;
   while (Date.now() < deadline) {
@@ -115,12 +128,14 @@ async function main(): Promise<void> {
   const baseEnv = { ...process.env };
   if (amqpUrl === undefined) delete baseEnv.AMQP_URL;
 
-  for (const spec of services) {
+  // Without RabbitMQ, events cannot cross processes: one server, on its in-process bus.
+  const toStart = amqpUrl === undefined ? servers().slice(0, 1) : servers();
+  for (const spec of toStart) {
     if (shuttingDown) return;
     // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops children in order.
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
       cwd: repoRoot,
-      env: { ...baseEnv, ...shared, PORT: String(spec.port), ...spec.env },
+      env: { ...baseEnv, ...shared, PORT: String(spec.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -130,14 +145,23 @@ async function main(): Promise<void> {
     prefixOutput(spec.name, child);
     child.once('exit', (code, signal) => {
       if (shuttingDown) return;
-      say(`${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-      void shutdown(1);
+      const alive = running.filter((server) => server.child.exitCode === null && server.child.signalCode === null);
+      say(`${spec.name} exited (${signal ?? `code ${code}`}); ${alive.length > 0 ? `the balancer now sends everything to ${alive.map((server) => server.spec.name).join(', ')}` : 'no server is left'}`);
+      if (alive.length === 0) void shutdown(1);
     });
     await waitHealthy(spec, child);
-    say(`${spec.name} is healthy on port ${spec.port}`);
+    say(`${spec.name} is healthy: http://localhost:${spec.port}/graphql`);
   }
-  const router = services.find((spec) => spec.name === 'router');
-  say(`Micropost is up: open http://localhost:${router?.port ?? 4000}/graphql (Apollo Sandbox)`);
+
+  const addresses = toStart.map((spec) => `127.0.0.1:${spec.port}`);
+  try {
+    await ensureHaproxyInstalled({ log: say });
+    balancer = await startBalancer({ port: balancerPort(), servers: [addresses[0]!, addresses[1] ?? addresses[0]!], log: say });
+    say(`Micropost is up: open http://localhost:${balancer.port}/graphql (Apollo Sandbox, through the load balancer)`);
+  } catch (error) {
+    say(`No load balancer: ${(error as Error).message.split('\n')[0]}`);
+    say(`Micropost is up without a balancer: open ${toStart.map((spec) => `http://localhost:${spec.port}/graphql`).join(' or ')} (Apollo Sandbox)`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
-// Called by `npm test` before the tests: builds FerretDB and installs RabbitMQ if they are
+// Called by `npm test` before the tests: builds FerretDB and installs RabbitMQ and HAProxy if they are
 // missing, so the (slow, first-time-only) work happens with visible progress instead of inside
 // vitest's global setup. Skips whatever the environment already provides.
-import { ensureFerretDB, ensureRabbitMQInstalled } from '@micropost/infra';
+import { ensureFerretDB, ensureHaproxyInstalled, ensureRabbitMQInstalled } from '@micropost/infra';
 
 const provided = (name: string) => (process.env[name] ?? '').trim() !== '';
 const log = (line: string) => console.log(`  ${line}`);
@@ -14,3 +14,7 @@ else {
   await ensureRabbitMQInstalled({ log });
   log('RabbitMQ: installed');
 }
+
+// The two-server tests put HAProxy in front of servers A and B.
+await ensureHaproxyInstalled({ log });
+log('HAProxy: installed');

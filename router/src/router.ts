@@ -12,7 +12,7 @@ import { REQUEST_ID_HEADER, graphqlRequestListener, listen, maskInternalErrors, 
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
-import { startLiveService } from './live/live-service.ts';
+import { startLiveService, type LiveService } from './live/live-service.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
@@ -79,7 +79,16 @@ export async function startRouter(
     stack.push(() => apollo.stop());
     const tokens = new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS);
     const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
-    httpServer.on('request', graphqlRequestListener({ apollo, context: (request: http.IncomingMessage) => authenticator.contextForRequest(request), ready: async () => true }));
+    let live: LiveService | undefined;
+    httpServer.on(
+      'request',
+      graphqlRequestListener({
+        apollo,
+        context: (request: http.IncomingMessage) => authenticator.contextForRequest(request),
+        ready: async () => live !== undefined,
+        health: () => ({ liveSubscriptions: live?.hub.subscriptionCount ?? 0 }),
+      }),
+    );
 
     const bus = options.bus ?? (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
     if (!options.bus) stack.push(() => bus.close());
@@ -89,7 +98,7 @@ export async function startRouter(
       return response.body.singleResult;
     };
     if (!apiSchema) throw new Error('the gateway started without a schema');
-    const live = await startLiveService({
+    const liveService = await startLiveService({
       httpServer,
       apiSchema,
       bus,
@@ -100,7 +109,8 @@ export async function startRouter(
       formatError,
       logger,
     });
-    stack.push(() => live.stop());
+    live = liveService;
+    stack.push(() => liveService.stop());
 
     const port = await listen(httpServer, env.PORT, env.HOST);
     const url = `http://${env.HOST}:${port}/graphql`;

@@ -2,7 +2,7 @@ export type { Log } from './log.ts';
 export { stderrLog } from './log.ts';
 export { repoRoot } from './paths.ts';
 export { freePort, isPortOpen } from './ports.ts';
-export { which, run, terminate, poll, killOnExit, type RunResult } from './process.ts';
+export { which, run, exited, terminate, poll, killOnExit, type RunResult } from './process.ts';
 export { ensureFerretDB, startFerretDB, ferretdbCacheBin, FERRETDB_VERSION, type FerretDBOptions, type RunningFerretDB } from './ferretdb.ts';
 export {
   ensureRabbitMQInstalled,
@@ -13,3 +13,5 @@ export {
   type DefaultRabbit,
 } from './rabbitmq.ts';
 export { RabbitAdmin, type QueueInfo, type BindingInfo, type PeekedMessage } from './rabbit-admin.ts';
+export { ensureDebianPackage, findCommand } from './debian.ts';
+export { ensureHaproxyInstalled, startBalancer, HAPROXY_CONFIG, type BalancerOptions, type RunningBalancer } from './balancer.ts';

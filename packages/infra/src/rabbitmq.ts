@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDebianPackage } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
 import { freePort, isPortOpen } from './ports.ts';
 import { exited, killOnExit, OutputTail, poll, run, which } from './process.ts';
@@ -22,23 +23,8 @@ const HOW_TO_PROVIDE =
   'or point AMQP_URL (and, for tests, RABBITMQ_MANAGEMENT_URL) at a running broker.';
 
 /** Installs rabbitmq-server with apt when it is missing and we may (root on a Debian-like system). */
-export async function ensureRabbitMQInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<void> {
-  if (which('rabbitmq-server') ?? which('rabbitmq-server', '/usr/sbin:/usr/local/sbin:/opt/homebrew/sbin')) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const aptGet = which('apt-get');
-  if (!isRoot || aptGet === undefined) {
-    throw new Error(`rabbitmq-server is not installed and cannot be installed automatically here (needs root and apt-get). ${HOW_TO_PROVIDE}`);
-  }
-  const onLine = (line: string) => {
-    if (line.trim() !== '') log(`  apt: ${line}`);
-  };
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  log('rabbitmq-server is missing: running `apt-get update` and `apt-get install -y rabbitmq-server`…');
-  for (const args of [['update'], ['install', '-y', 'rabbitmq-server']]) {
-    const result = await run(aptGet, args, { onLine, env });
-    if (result.code !== 0) throw new Error(`\`apt-get ${args.join(' ')}\` failed (${result.code ?? result.signal}). ${HOW_TO_PROVIDE}`);
-  }
-  log('rabbitmq-server installed.');
+export function ensureRabbitMQInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<void> {
+  return ensureDebianPackage({ command: 'rabbitmq-server', pkg: 'rabbitmq-server', howToProvide: HOW_TO_PROVIDE, log });
 }
 
 export interface RabbitNodeOptions {

@@ -11,6 +11,8 @@ export interface HttpRoutes<Context extends BaseContext> {
   readonly context: (request: http.IncomingMessage) => Promise<Context>;
   /** Readiness: true when the process can serve (its dependencies are reachable). */
   readonly ready: () => Promise<boolean>;
+  /** Figures added to the liveness answer (e.g. open subscriptions). */
+  readonly health?: () => Record<string, unknown>;
 }
 
 class BodyTooLargeError extends Error {}
@@ -50,7 +52,7 @@ function sendJson(response: http.ServerResponse, status: number, body: unknown):
 export function graphqlRequestListener<Context extends BaseContext>(routes: HttpRoutes<Context>): http.RequestListener {
   return (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok' });
+    if (url.pathname === '/health') return sendJson(response, 200, { status: 'ok', ...routes.health?.() });
     if (url.pathname === '/ready') {
       void routes.ready().then(
         (ready) => sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' }),

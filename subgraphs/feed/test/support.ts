@@ -7,7 +7,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER, bearerToken } from '@micropost/auth';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { graphql, startTestGraph, type GraphQLResponse, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { graphqlRequestListener, listen, maskInternalErrors, startSubgraph, UnauthenticatedError, type RunningService, type SubgraphDefinition } from '@micropost/server';
 import { readSupergraph } from '@micropost/router/compose';
 import { TimelineStore } from '../src/timeline-store.ts';
@@ -85,6 +85,11 @@ export async function register(url: string, handle: string): Promise<{ id: strin
   return { id: response.data.register.user.id, token: response.data.register.token };
 }
 
+export interface HomeFeedPage {
+  edges: { cursor: string; node: { id: string } }[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
 export const HOME_FEED_IDS = `query($first: Int, $after: String) { homeFeed(first: $first, after: $after) { edges { cursor node { id } } pageInfo { endCursor hasNextPage } } }`;
 
 /** Every post id of the viewer's home feed, newest first, walking all pages. */
@@ -92,10 +97,10 @@ export async function homeFeedIds(url: string, token: string, first = 100): Prom
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const response = await graphql(url, HOME_FEED_IDS, { token, variables: { first, after } });
+    const response: GraphQLResponse<{ homeFeed: HomeFeedPage }> = await graphql(url, HOME_FEED_IDS, { token, variables: { first, after } });
     if (!response.data) throw new Error(`homeFeed failed: ${JSON.stringify(response.errors)}`);
     const { edges, pageInfo } = response.data.homeFeed;
-    ids.push(...edges.map((edge: { node: { id: string } }) => edge.node.id));
+    ids.push(...edges.map((edge) => edge.node.id));
     if (!pageInfo.hasNextPage) return ids;
     after = pageInfo.endCursor;
   }
@@ -126,7 +131,7 @@ export class EventPublisher {
   async publish<T extends EventType>(type: T, data: EventData<T>, occurredAt?: Date): Promise<EventEnvelope<T>> {
     const event = createEvent(type, data);
     const envelope = (occurredAt ? { ...event, occurredAt: occurredAt.toISOString() } : event) as EventEnvelope<T>;
-    await this.bus.publish(envelope);
+    await this.bus.publish(envelope as EventEnvelope);
     return envelope;
   }
 

@@ -1,0 +1,4 @@
+import { runMain } from '@micropost/server';
+import { startApp } from './app.ts';
+
+runMain(() => startApp());

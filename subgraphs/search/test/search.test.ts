@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { createTestServices, errorCodes, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { usersSubgraph } from '@micropost/users';
+import { searchSubgraph } from '../src/subgraph.ts';
+import { HOUR_MS, MAX_BUCKETS_PER_PAGE } from '../src/post-index.ts';
+import { allPages, newId, postIds, Publisher, SEARCH_POSTS, SEARCH_USERS, userIds } from './helpers.ts';
+
+vi.mock('../../../router/src/compose.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../router/src/compose.ts')>();
+  const { supergraphFor } = await import('./helpers.ts');
+  return { ...original, readSupergraph: () => supergraphFor(original.readSupergraph(), ['users', 'search'], ['searchPosts', 'searchUsers']) };
+});
+
+let services: TestServices;
+let graph: TestGraph;
+let publisher: Publisher;
+
+beforeAll(async () => {
+  services = await createTestServices();
+  graph = await startTestGraph(services.env(), [usersSubgraph, searchSubgraph]);
+  publisher = await Publisher.connect(services.amqpUrl);
+});
+afterAll(async () => {
+  await publisher?.close();
+  await graph?.stop();
+  await services?.dispose();
+});
+
+const T0 = Date.parse('2026-11-01T12:00:00.000Z');
+const at = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
+
+async function createPost(body: string, createdAt: string, postId = newId()): Promise<string> {
+  await publisher.event('post.created', { postId, authorId: 'a1', body, createdAt });
+  return postId;
+}
+
+async function registerUser(handle: string, displayName: string, userId = newId()): Promise<string> {
+  await publisher.event('user.registered', { userId, handle, displayName, createdAt: new Date().toISOString() });
+  return userId;
+}
+
+/** Polls until the first page of searchPosts is exactly `expected`. */
+const expectPosts = (query: string, expected: string[], first?: number) =>
+  waitFor(async () => JSON.stringify(await postIds(graph.url, query, first)) === JSON.stringify(expected), {
+    message: `searchPosts(${query}) never returned ${JSON.stringify(expected)}`,
+  });
+const expectUsers = (query: string, expected: string[], first?: number) =>
+  waitFor(async () => JSON.stringify(await userIds(graph.url, query, first)) === JSON.stringify(expected), {
+    message: `searchUsers(${query}) never returned ${JSON.stringify(expected)}`,
+  });
+
+describe('searchPosts', () => {
+  let hello: string, helloTs: string, tsOnly: string, other: string;
+
+  beforeAll(async () => {
+    hello = await createPost('Hello world, first post', at(0));
+    helloTs = await createPost('Hello again from #TypeScript land', at(60_000));
+    tsOnly = await createPost('typescript without the hashtag', at(2 * HOUR_MS));
+    other = await createPost('Crème brûlée for everyone', at(3 * HOUR_MS));
+  });
+
+  it('finds posts by a word, case-insensitively, newest first', async () => {
+    await expectPosts('hello', [helloTs, hello]);
+    expect(await postIds(graph.url, 'HELLO')).toEqual([helloTs, hello]);
+    expect(await postIds(graph.url, 'world')).toEqual([hello]);
+  });
+
+  it('needs every word of the query', async () => {
+    await expectPosts('hello first', [hello]);
+    expect(await postIds(graph.url, 'first hello')).toEqual([hello]);
+    expect(await postIds(graph.url, 'hello nonexistent')).toEqual([]);
+    expect(await postIds(graph.url, 'world typescript')).toEqual([]);
+  });
+
+  it('matches #tag only as a hashtag, while the word also finds the hashtag', async () => {
+    await expectPosts('typescript', [tsOnly, helloTs]);
+    expect(await postIds(graph.url, '#TypeScript')).toEqual([helloTs]);
+    expect(await postIds(graph.url, '#typescript hello')).toEqual([helloTs]);
+  });
+
+  it('ignores accents', async () => {
+    await expectPosts('creme brulee', [other]);
+    expect(await postIds(graph.url, 'CRÈME')).toEqual([other]);
+  });
+
+  it('forgets a deleted post', async () => {
+    const doomed = await createPost('ephemeral words here', at(4 * HOUR_MS));
+    await expectPosts('ephemeral', [doomed]);
+    await publisher.event('post.deleted', { postId: doomed, authorId: 'a1', createdAt: at(4 * HOUR_MS) });
+    await expectPosts('ephemeral', []);
+    expect(await postIds(graph.url, 'words here')).toEqual([]);
+  });
+
+  it('pages newest first with cursors, across hours and equal timestamps', async () => {
+    const ids: { id: string; t: number }[] = [];
+    for (let i = 0; i < 23; i++) {
+      const t = T0 - (i % 6) * HOUR_MS - Math.floor(i / 2) * 1000; // several hours, some equal timestamps
+      ids.push({ id: await createPost(`paging #page item ${i}`, new Date(t).toISOString()), t });
+    }
+    const expected = ids.sort((a, b) => b.t - a.t || (a.id < b.id ? 1 : -1)).map((entry) => entry.id);
+    await expectPosts('#page', expected.slice(0, 20));
+    const { ids: paged, pages } = await allPages(graph.url, 'searchPosts', '#page', 5);
+    expect(paged).toEqual(expected);
+    expect(pages).toBe(5);
+    const last = await graphql(graph.url, SEARCH_POSTS, { variables: { query: '#page', first: 23 } });
+    expect(last.data!.searchPosts.pageInfo).toMatchObject({ hasNextPage: false });
+  });
+
+  it('keeps a page bounded when the terms share many hours but rarely a post', async () => {
+    const hours = MAX_BUCKETS_PER_PAGE + 12;
+    const both = await createPost('alpha beta together', at(-100 * HOUR_MS));
+    for (let h = 0; h < hours; h++) {
+      await createPost('alpha alone', at(-(99 - h) * HOUR_MS));
+      await createPost('beta alone', at(-(99 - h) * HOUR_MS + 1));
+    }
+    await waitFor(async () => (await allPages(graph.url, 'searchPosts', 'alpha', 100)).ids.length === hours + 1, { message: 'alpha posts never all indexed' });
+    await waitFor(async () => (await allPages(graph.url, 'searchPosts', 'beta', 100)).ids.length === hours + 1, { message: 'beta posts never all indexed' });
+
+    const firstPage = await graphql(graph.url, SEARCH_POSTS, { variables: { query: 'alpha beta', first: 10 } });
+    // The walk stopped after its budget of buckets: a short (here empty) page that says there is more.
+    expect(firstPage.data!.searchPosts.edges).toEqual([]);
+    expect(firstPage.data!.searchPosts.pageInfo.hasNextPage).toBe(true);
+    const { ids, pages } = await allPages(graph.url, 'searchPosts', 'alpha beta', 10);
+    expect(ids).toEqual([both]);
+    expect(pages).toBe(2);
+  });
+});
+
+describe('searchUsers', () => {
+  let ali: string, alice: string, alicia: string, bob: string, emile: string;
+
+  beforeAll(async () => {
+    alice = await registerUser('alice', 'Alice Liddell');
+    alicia = await registerUser('alicia', 'Alicia Keys');
+    ali = await registerUser('ali', 'Zed');
+    bob = await registerUser('bob_smith', 'Robert Smith');
+    emile = await registerUser('zola', 'Émile Zola');
+    await registerUser('malice', 'Mal Ice');
+  });
+
+  it('finds by handle prefix, exact handle first, then by handle', async () => {
+    await expectUsers('ali', [ali, alice, alicia]);
+    expect(await userIds(graph.url, 'ALIC')).toEqual([alice, alicia]);
+    expect(await userIds(graph.url, '@alicia')).toEqual([alicia]);
+  });
+
+  it('finds by display-name prefixes, several words, and ignores accents', async () => {
+    await expectUsers('lid', [alice]);
+    expect(await userIds(graph.url, 'smith')).toEqual([bob]);
+    expect(await userIds(graph.url, 'rob sm')).toEqual([bob]);
+    expect(await userIds(graph.url, 'bob_smith')).toEqual([bob]);
+    expect(await userIds(graph.url, 'emile')).toEqual([emile]);
+    expect(await userIds(graph.url, 'Émi zo')).toEqual([emile]);
+    expect(await userIds(graph.url, 'nobody')).toEqual([]);
+  });
+
+  it('reflects a rename: the old display name no longer matches', async () => {
+    const userId = await registerUser('renamer', 'Oldname Person');
+    await expectUsers('oldname', [userId]);
+    await publisher.event('user.updated', { userId, handle: 'renamer', displayName: 'Fresh Person', bio: '', avatarUrl: null, revision: 2 });
+    await expectUsers('fresh', [userId]);
+    expect(await userIds(graph.url, 'oldname')).toEqual([]);
+    expect(await userIds(graph.url, 'old')).toEqual([]);
+    expect(await userIds(graph.url, 'person')).toEqual([userId]);
+    expect(await userIds(graph.url, 'renamer')).toEqual([userId]);
+  });
+
+  it('pages in ranking order with cursors', async () => {
+    const exact = await registerUser('pager', 'Exact One');
+    const others: { id: string; handle: string }[] = [];
+    for (let i = 11; i >= 0; i--) {
+      const handle = `pager_${String(i).padStart(2, '0')}`;
+      others.push({ id: await registerUser(handle, `Pager ${i}`), handle });
+    }
+    const expected = [exact, ...others.sort((a, b) => (a.handle < b.handle ? -1 : 1)).map((user) => user.id)];
+    await waitFor(async () => (await allPages(graph.url, 'searchUsers', 'pager', 100)).ids.length === 13, { message: 'pagers never all indexed' });
+    const { ids, pages } = await allPages(graph.url, 'searchUsers', 'pager', 4);
+    expect(ids).toEqual(expected);
+    expect(pages).toBe(4);
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['an empty query', { query: '' }, /empty/],
+    ['a blank query', { query: '   ' }, /empty/],
+    ['a query of punctuation', { query: '?!' }, /no words/],
+    ['a query over 100 characters', { query: 'a'.repeat(101) }, /100 characters/],
+    ['a query of more than 8 words', { query: 'a b c d e f g h i' }, /8 words/],
+    ['first = 0', { query: 'hello', first: 0 }, /first/],
+    ['first = 101', { query: 'hello', first: 101 }, /first/],
+    ['a made-up cursor', { query: 'hello', after: 'garbage' }, /cursor/],
+  ])('refuses %s with BAD_USER_INPUT on both searches', async (_label, variables, message) => {
+    for (const query of [SEARCH_POSTS, SEARCH_USERS]) {
+      const response = await graphql(graph.url, query, { variables });
+      expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+      expect(response.errors![0]!.message).toMatch(message);
+    }
+  });
+
+  it('refuses a cursor of the other search', async () => {
+    const posts = await graphql(graph.url, SEARCH_POSTS, { variables: { query: 'hello', first: 1 } });
+    const users = await graphql(graph.url, SEARCH_USERS, { variables: { query: 'ali', first: 1 } });
+    const postCursor = posts.data!.searchPosts.pageInfo.endCursor;
+    const userCursor = users.data!.searchUsers.pageInfo.endCursor;
+    expect(postCursor).toEqual(expect.any(String));
+    expect(userCursor).toEqual(expect.any(String));
+    expect(errorCodes(await graphql(graph.url, SEARCH_USERS, { variables: { query: 'ali', after: postCursor } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(graph.url, SEARCH_POSTS, { variables: { query: 'hello', after: userCursor } }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('index-backed queries', () => {
+  it('sends only `_id` point lookups, which FerretDB pushes down (and MongoDB answers from the _id index)', async () => {
+    await waitFor(async () => (await postIds(graph.url, 'hello')).length > 0 && (await userIds(graph.url, 'ali')).length > 0, { message: 'nothing indexed' });
+    const { reads } = await graph.readsDuring(async () => {
+      await postIds(graph.url, 'hello');
+      await postIds(graph.url, '#typescript hello');
+      await postIds(graph.url, 'alpha beta');
+      await userIds(graph.url, 'ali');
+      await userIds(graph.url, 'rob sm');
+    });
+    const commands = reads.search ?? [];
+    expect(commands.length).toBeGreaterThan(5);
+    expect(new Set(commands.map((command) => command.commandName))).toEqual(new Set(['find']));
+
+    const client = new MongoClient(services.mongoUrl);
+    try {
+      const db = client.db(`${services.dbPrefix}search`);
+      const ferretdb = typeof (await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion === 'string';
+      const explain = (find: string, filter: unknown) => db.command({ explain: { find, filter }, verbosity: 'queryPlanner' });
+      for (const { command } of commands) {
+        expect(Object.keys(command.filter)).toEqual(['_id']);
+        expect(typeof command.filter._id).toBe('string');
+        const plan = await explain(command.find, command.filter);
+        if (ferretdb) expect(plan.filterPushdown).toBe(true);
+        else expect(JSON.stringify(plan.queryPlanner.winningPlan)).not.toMatch(/COLLSCAN/);
+      }
+      if (ferretdb) {
+        // The control: any other filter is evaluated in FerretDB after reading every document.
+        expect((await explain('post_buckets', { term: 'hello' })).filterPushdown).toBe(false);
+        expect((await explain('post_buckets', { _id: { $in: ['hello|1'] } })).filterPushdown).toBe(false);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
