@@ -58,6 +58,8 @@ export function subscriptionClient(httpUrl: string, token?: string, options: { r
     retryAttempts: options.retryAttempts ?? 0,
     retryWait: async () => new Promise((resolve) => setTimeout(resolve, 200)),
     lazy: false,
+    // A refused connection reaches the subscription's error sink; no need to print it too.
+    onNonLazyError: () => {},
     shouldRetry: () => true,
   });
 }

@@ -1,5 +1,4 @@
-import type { ObjectId } from '@micropost/mongo';
-import { parseObjectId } from '@micropost/mongo';
+import { parseObjectId, type ObjectId } from '@micropost/mongo';
 import { BadUserInputError, NotFoundError, readPage, toConnection, UnauthenticatedError } from '@micropost/server';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { FollowsContext, UserReference } from './context.ts';
