@@ -5,3 +5,4 @@ export * from './subgraph.ts';
 export * from './main.ts';
 export * from './scalars.ts';
 export * from './pagination.ts';
+export * from './periodic-task.ts';

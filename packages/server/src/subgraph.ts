@@ -14,6 +14,7 @@ import { connectMongo, subgraphDatabase } from '@micropost/mongo';
 import { subgraphRequestContext, type RequestContext } from './context.ts';
 import { maskInternalErrors } from './errors.ts';
 import { graphqlRequestListener, listen } from './http.ts';
+import type { PeriodicTask } from './periodic-task.ts';
 
 const baseEnv = { ...logEnv, ...httpEnv(0), ...mongoEnv, ...amqpEnv, INTERNAL_SECRET: authEnv.INTERNAL_SECRET };
 type BaseEnv = z.infer<z.ZodObject<typeof baseEnv>>;
@@ -44,6 +45,8 @@ export interface SubgraphParts<Context> {
   /** Collections whose documents carry an outbox the relay must drain. */
   readonly outboxCollections: readonly Collection<any>[];
   readonly consumers?: readonly EventConsumer[];
+  /** Repeated background work (reconcilers, clean-ups), stopped before the database closes. */
+  readonly background?: readonly PeriodicTask[];
 }
 
 export interface StartOptions {
@@ -99,6 +102,10 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger });
     relay.start();
     stack.push(() => relay.stop());
+    for (const task of parts.background ?? []) {
+      task.start();
+      stack.push(() => task.stop());
+    }
     for (const consumer of parts.consumers ?? []) {
       const subscription = await bus.consume({ queue: `${definition.name}.${consumer.name}`, kind: 'shared', bindings: consumer.bindings }, consumer.handle);
       stack.push(() => subscription.cancel());

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { defineSubgraph } from '@micropost/server';
 import { createFollowsContext } from './context.ts';
-import { CounterReconciler } from './counter-reconciler.ts';
+import { counterReconciler } from './counter-reconciler.ts';
 import { userRegistrations } from './events.ts';
 import { FollowStore } from './follow-store.ts';
 import { resolvers } from './resolvers.ts';
@@ -16,12 +16,12 @@ export const followsSubgraph = defineSubgraph({
   async setup({ db, outbox, logger }) {
     const store = await FollowStore.open(db, outbox.notify);
     const directory = await UserDirectory.open(db);
-    new CounterReconciler(store, logger.child({ component: 'counter-reconciler' })).start();
     return {
       resolvers,
       createContext: (request) => createFollowsContext(request, store, directory),
       outboxCollections: [store.follows],
       consumers: [userRegistrations(directory)],
+      background: [counterReconciler(store, logger.child({ component: 'counter-reconciler' }))],
     };
   },
 });

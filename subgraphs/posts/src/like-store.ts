@@ -182,33 +182,4 @@ export class LikeStore {
     await this.likes.updateMany({ postId, counted: false, createdAt: { $lt: cutoff } }, { $set: { counted: true } });
     await this.likes.deleteMany({ postId, removingSince: { $lt: cutoff } });
   }
-
-  /**
-   * Runs `reconcile` now and every RECONCILE_INTERVAL_MS, one run at a time. Stops by itself once
-   * the database client is closed (the subgraph runtime has no stop hook for stores).
-   */
-  startReconciling(intervalMs = RECONCILE_INTERVAL_MS): { stop(): void } {
-    let running = false;
-    const run = async () => {
-      if (running) return;
-      running = true;
-      try {
-        await this.reconcile();
-      } catch (err) {
-        if (isClientClosed(err)) clearInterval(timer);
-        else this.logger.error({ err }, 'like reconciliation failed; retrying next round');
-      } finally {
-        running = false;
-      }
-    };
-    const timer = setInterval(run, intervalMs);
-    timer.unref();
-    void run();
-    return { stop: () => clearInterval(timer) };
-  }
-}
-
-function isClientClosed(error: unknown): boolean {
-  const name = (error as Error | null)?.name;
-  return name === 'MongoNotConnectedError' || name === 'MongoTopologyClosedError' || name === 'MongoClientClosedError';
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import { defineSubgraph } from '@micropost/server';
+import { defineSubgraph, PeriodicTask } from '@micropost/server';
 import { createPostsContext } from './context.ts';
-import { LikeStore } from './like-store.ts';
+import { LikeStore, RECONCILE_INTERVAL_MS } from './like-store.ts';
 import { PostStore } from './post-store.ts';
 import { resolvers } from './resolvers.ts';
 
@@ -14,11 +14,13 @@ export const postsSubgraph = defineSubgraph({
   async setup({ db, outbox, logger }) {
     const posts = await PostStore.open(db, outbox.notify);
     const likes = await LikeStore.open(db, posts, logger);
-    likes.startReconciling();
     return {
       resolvers,
       createContext: (request) => createPostsContext(request, posts, likes),
       outboxCollections: [posts.posts],
+      background: [
+        new PeriodicTask('like-reconciler', RECONCILE_INTERVAL_MS, async () => void (await likes.reconcile()), logger.child({ component: 'like-reconciler' })),
+      ],
     };
   },
 });
