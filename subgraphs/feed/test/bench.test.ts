@@ -1,33 +1,28 @@
 import { it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { createLogger } from '@micropost/logger';
-import { createEvent } from '@micropost/events';
 import { createTestServices } from '@micropost/testing';
-import { FeedEventLog } from '../src/event-log.ts';
-import { FeedProjector } from '../src/event-handlers.ts';
-import { AuthorPostProjection, FollowerProjection } from '../src/projections.ts';
-import { TimelineStore } from '../src/timeline-store.ts';
-import { newId, postData } from './support.ts';
 
 it('bench', { timeout: 300_000 }, async () => {
   const services = await createTestServices();
-  const client = new MongoClient(services.mongoUrl, { maxPoolSize: 1, monitorCommands: true });
-  const times = new Map<string, [number, number]>();
-  const started = new Map<number, [string, number]>();
-  client.on('commandStarted', (e) => started.set(e.requestId, [e.commandName, performance.now()]));
-  client.on('commandSucceeded', (e) => { const s = started.get(e.requestId); if (!s) return; const t = times.get(s[0]) ?? [0, 0]; t[0]++; t[1] += performance.now() - s[1]; times.set(s[0], t); });
+  const client = new MongoClient(services.mongoUrl, { maxPoolSize: 1 });
   await client.connect();
-  const db = client.db(`${services.dbPrefix}feed`);
-  const timelines = await TimelineStore.open(db);
-  const projector = new FeedProjector({ timelines, followers: await FollowerProjection.open(db), authorPosts: await AuthorPostProjection.open(db), log: await FeedEventLog.open(db), afterRelease: () => {}, logger: createLogger('t', 'silent') });
-  const author = newId();
-  await projector.handle(createEvent('follow.created', { followerId: newId(), followeeId: author, createdAt: new Date().toISOString() }));
-  for (const n of [100, 300, 500]) {
-    times.clear();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) await projector.handle(createEvent('post.created', postData(author, i)));
-    console.log(n, 'events', Math.round(performance.now() - t0), 'ms', JSON.stringify([...times].map(([k, [c, ms]]) => [k, c, Math.round(ms / c * 10) / 10])));
-  }
+  const c = client.db(`${services.dbPrefix}x`).collection<any>('c');
+  await c.createIndex({ ownerId: 1, createdAt: -1 });
+  const docs = Array.from({ length: 5000 }, (_, i) => ({ _id: `o${i % 50}/p${i}`, ownerId: `o${i % 50}`, postId: `p${i}`, createdAt: new Date(i * 1000) }));
+  await c.insertMany(docs);
+  const time = async (name: string, f: () => Promise<unknown>) => { const t = performance.now(); for (let i = 0; i < 20; i++) await f(); console.log(name, ((performance.now() - t) / 20).toFixed(2), 'ms'); };
+  await time('find _id eq', () => c.findOne({ _id: 'o3/p53' }));
+  await time('find _id $in 10', () => c.find({ _id: { $in: Array.from({ length: 10 }, (_, i) => `o${i}/p${i}`) } }).toArray());
+  await time('find ownerId eq', () => c.find({ ownerId: 'o3' }).toArray());
+  await time('find ownerId sorted limit 20', () => c.find({ ownerId: 'o3' }).sort({ createdAt: -1 }).limit(20).toArray());
+  await time('find postId eq', () => c.find({ postId: 'p77' }).toArray());
+  await time('count _id', () => c.countDocuments({ _id: 'o3/p53' }, { limit: 1 }));
+  await time('updateOne _id', () => c.updateOne({ _id: 'o3/p53' }, { $set: { x: 1 } }));
+  await time('updateOne ownerId+postId', () => c.updateOne({ ownerId: 'o3', postId: 'p53' }, { $set: { x: 1 } }));
+  await time('upsert _id bulk 10', () => c.bulkWrite(Array.from({ length: 10 }, (_, i) => ({ updateOne: { filter: { _id: `o${i}/p${i}` }, update: { $setOnInsert: { a: 1 } }, upsert: true } }))));
+  await time('upsert fields bulk 10', () => c.bulkWrite(Array.from({ length: 10 }, (_, i) => ({ updateOne: { filter: { ownerId: `o${i}`, postId: `p${i}` }, update: { $setOnInsert: { a: 1 } }, upsert: true } }))));
+  await time('deleteMany _id $in (none)', () => c.deleteMany({ _id: { $in: ['zz', 'yy'] } }));
+  await time('deleteMany postId (none)', () => c.deleteMany({ postId: 'zz' }));
   await client.close();
   await services.dispose();
 });

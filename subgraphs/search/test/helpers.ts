@@ -6,7 +6,7 @@ import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { graphql, waitFor, type TestServices } from '@micropost/testing';
+import { graphql, waitFor, type GraphQLResponse, type TestServices } from '@micropost/testing';
 
 const repoRoot = new URL('../../../', import.meta.url);
 export const EXCHANGE = 'micropost.events';
@@ -41,7 +41,7 @@ export class Publisher {
 
   async event<T extends EventType>(type: T, data: EventData<T>): Promise<EventEnvelope<T>> {
     const event = createEvent(type, data);
-    await this.bus.publish(event);
+    await this.bus.publish(event as EventEnvelope);
     return event;
   }
 
@@ -106,9 +106,9 @@ export async function allPages(url: string, field: 'searchPosts' | 'searchUsers'
   const ids: string[] = [];
   let after: string | null = null;
   for (let pages = 1; ; pages++) {
-    const response = await graphql(url, field === 'searchPosts' ? SEARCH_POSTS : SEARCH_USERS, { variables: { query, first, after } });
+    const response: GraphQLResponse<Record<string, any>> = await graphql(url, field === 'searchPosts' ? SEARCH_POSTS : SEARCH_USERS, { variables: { query, first, after } });
     if (response.errors) throw new Error(`${field}: ${JSON.stringify(response.errors)}`);
-    const connection = response.data![field];
+    const connection: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } = response.data![field];
     ids.push(...connection.edges.map((edge: { node: { id: string } }) => edge.node.id));
     if (!connection.pageInfo.hasNextPage) return { ids, pages };
     after = connection.pageInfo.endCursor;
