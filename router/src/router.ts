@@ -52,6 +52,9 @@ export async function startRouter(
 ): Promise<RunningService> {
   const env = parseEnv(routerEnv, rawEnv);
   const logger = createLogger('router', env.LOG_LEVEL);
+  // @apollo/gateway exports usage metrics to Apollo (probing cloud metadata endpoints on the way)
+  // unless this is set when it is constructed; nothing in Micropost may phone home.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const urls = new Map<string, string>(SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]));
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
