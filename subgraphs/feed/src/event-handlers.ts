@@ -11,7 +11,7 @@ export const FEED_BINDINGS = ['post.created', 'post.deleted', 'follow.created', 
 export const FAN_OUT_CHUNK = 1000;
 /** Posts per chunk of a backfill or an unfollow: one bulk write and one batch of `feed.updated` each. */
 export const POST_CHUNK = 100;
-/** How often (at most) a process deletes old markers and tombstones; FerretDB has no TTL indexes. */
+/** How often a process deletes old markers and tombstones (FerretDB has no TTL indexes). */
 export const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface FeedProjectorDeps {
@@ -56,8 +56,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * Handled events are remembered (FeedEventLog), so a redelivery publishes nothing twice.
  */
 export class FeedProjector {
-  #lastCleanup = Date.now();
-
   constructor(private readonly deps: FeedProjectorDeps) {}
 
   /** The consumer's handler. */
@@ -66,7 +64,6 @@ export class FeedProjector {
     if (await log.isHandled(event.id)) return;
     await this.apply(event);
     if (await log.finish(event)) afterRelease();
-    await this.#cleanUpNowAndThen();
   };
 
   /** The effect of one event, without the handled-event check (tests replay through this too). */
@@ -103,16 +100,14 @@ export class FeedProjector {
       if (owners.length > 0) {
         const key = `fan-out:${owners[0]}`;
         await log.hold(event, key, added(owners));
-        await timelines.add(owners.map((ownerId) => ({ ownerId, postId, authorId, createdAt })));
+        const trimmed = await timelines.add(owners.map((ownerId) => ({ ownerId, postId, authorId, createdAt })));
         // An unfollow may have run between reading the followers and writing: take the post back
         // from those, and announce it only to whoever holds it now (a trim may have taken it too).
         const stillFollowing = await followers.activeAmong(authorId, chunk);
-        await timelines.removeFromOwners(
-          postId,
-          chunk.filter((id) => !stillFollowing.has(id)),
-        );
-        const holders = await timelines.holdersAmong(postId, owners);
-        if (holders.length !== owners.length) await log.hold(event, key, added(holders));
+        const unfollowed = chunk.filter((id) => !stillFollowing.has(id));
+        await timelines.removeFromOwners(postId, unfollowed);
+        const gone = new Set([...unfollowed, ...trimmed.map((entry) => entry.ownerId)]);
+        if (gone.size > 0) await log.hold(event, key, added(owners.filter((id) => !gone.has(id))));
       }
       if (found.length < want) break;
       lastFollower = found.at(-1)!;
@@ -151,9 +146,11 @@ export class FeedProjector {
     const posts = await authorPosts.recent(followeeId, timelines.options.cap);
     const batches = chunks(posts, POST_CHUNK);
     const announce = (batch: typeof posts) => batch.map(({ postId }): FeedUpdate => ({ kind: 'added', postId, authorId: followeeId, userIds: [followerId] }));
+    const trimmed = new Set<string>();
     for (const batch of batches) {
       await log.hold(event, `backfill:${batch[0]!.postId}`, announce(batch));
-      await timelines.add(batch.map(({ postId, createdAt }) => ({ ownerId: followerId, postId, authorId: followeeId, createdAt })));
+      const taken = await timelines.add(batch.map(({ postId, createdAt }) => ({ ownerId: followerId, postId, authorId: followeeId, createdAt })));
+      for (const entry of taken) trimmed.add(entry.postId);
     }
 
     // An unfollow that overtook this backfill, or deletes that ran meanwhile, win.
@@ -162,11 +159,11 @@ export class FeedProjector {
       await log.withdraw(event);
       return;
     }
-    const postIds = posts.map((post) => post.postId);
-    await timelines.removePosts(followerId, [...(await authorPosts.deletedAmong(postIds))]);
-    const present = await timelines.present(followerId, postIds);
-    if (present.size === posts.length) return;
-    for (const batch of batches) await log.hold(event, `backfill:${batch[0]!.postId}`, announce(batch.filter((post) => present.has(post.postId))));
+    const deleted = await authorPosts.deletedAmong(posts.map((post) => post.postId));
+    await timelines.removePosts(followerId, [...deleted]);
+    if (deleted.size + trimmed.size === 0) return;
+    const kept = (post: (typeof posts)[number]) => !deleted.has(post.postId) && !trimmed.has(post.postId);
+    for (const batch of batches) await log.hold(event, `backfill:${batch[0]!.postId}`, announce(batch.filter(kept)));
   }
 
   /** Removes the followee's posts from the follower's timeline, if this unfollow is the latest word. */
@@ -188,16 +185,10 @@ export class FeedProjector {
     }
   }
 
-  async #cleanUpNowAndThen(): Promise<void> {
-    const now = Date.now();
-    if (now - this.#lastCleanup < CLEANUP_INTERVAL_MS) return;
-    this.#lastCleanup = now;
-    try {
-      const events = await this.deps.log.removeBefore(new Date(now - EVENT_RETENTION_MS));
-      const tombstones = await this.deps.authorPosts.removeTombstonesBefore(new Date(now - TOMBSTONE_RETENTION_MS));
-      this.deps.logger.info({ events, tombstones }, 'removed old event records and tombstones');
-    } catch (err) {
-      this.deps.logger.warn({ err }, 'cleaning up old event records failed; will retry later');
-    }
+  /** Deletes handled-event markers and deleted-post tombstones past their retention (a PeriodicTask runs it). */
+  async cleanUp(now = Date.now()): Promise<void> {
+    const events = await this.deps.log.removeBefore(new Date(now - EVENT_RETENTION_MS));
+    const tombstones = await this.deps.authorPosts.removeTombstonesBefore(new Date(now - TOMBSTONE_RETENTION_MS));
+    if (events + tombstones > 0) this.deps.logger.info({ events, tombstones }, 'removed old event markers and tombstones');
   }
 }

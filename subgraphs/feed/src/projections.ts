@@ -1,4 +1,4 @@
-import type { Collection, Db, ObjectId } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { isDuplicateKeyError } from '@micropost/mongo';
 import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
 
@@ -10,7 +10,8 @@ import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
  * fan-out reads one followee's followers).
  */
 interface FollowerDocument {
-  _id?: ObjectId;
+  /** `<followeeId>/<followerId>`: lookups by `_id`, which FerretDB 1.24 (SQLite) answers without a scan. */
+  _id: string;
   followeeId: string;
   followerId: string;
   active: boolean;
@@ -20,6 +21,8 @@ interface FollowerDocument {
   changedAt: Date;
   changeId: string;
 }
+
+const followId = (followeeId: string, followerId: string) => `${followeeId}/${followerId}`;
 
 export interface FollowChange {
   followerId: string;
@@ -42,7 +45,6 @@ export class FollowerProjection {
 
   static async open(db: Db): Promise<FollowerProjection> {
     const followers = db.collection<FollowerDocument>('followers');
-    await followers.createIndex({ followeeId: 1, followerId: 1 }, { unique: true, name: 'followee_follower_unique' });
     await followers.createIndex({ followeeId: 1, active: 1, followerId: 1 }, { name: 'followee_active_follower' });
     return new FollowerProjection(followers);
   }
@@ -52,8 +54,8 @@ export class FollowerProjection {
     const { followeeId, followerId, active, since, at, eventId } = change;
     try {
       await this.followers.updateOne(
-        { followeeId, followerId, $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }] },
-        { $set: { active, since, changedAt: at, changeId: eventId } },
+        { _id: followId(followeeId, followerId), $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }] },
+        { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
         { upsert: true },
       );
     } catch (error) {
@@ -63,7 +65,7 @@ export class FollowerProjection {
   }
 
   async state(followerId: string, followeeId: string): Promise<FollowState | null> {
-    const found = await this.followers.findOne({ followeeId, followerId });
+    const found = await this.followers.findOne({ _id: followId(followeeId, followerId) });
     return found && { active: found.active, changeId: found.changeId };
   }
 
@@ -144,7 +146,7 @@ export class AuthorPostProjection {
     if (upsertedCount === 0) return;
     const { cap, slack } = this.options;
     await this.authors.updateOne({ _id: authorId }, { $inc: { posts: 1 } }, { upsert: true });
-    const author = await this.authors.findOne({ _id: authorId, posts: { $gt: cap + slack } });
+    const author = await this.authors.findOne({ _id: authorId, posts: { $gte: cap + slack } });
     if (!author) return;
     const cut = await this.posts.find({ authorId }).sort({ createdAt: -1, _id: -1 }).skip(cap).limit(1).next();
     if (!cut) {

@@ -12,12 +12,12 @@ export const resolvers: Resolvers = {
       const rank = page.after?.rank ?? 0;
       // Never past the cap, even while a timeline holds a few more entries before its next trim.
       const take = Math.min(page.first, timelines.options.cap - rank);
-      const entries = await timelines.read(context.viewer.userId, { after: page.after, limit: take + 1 });
+      const entries = take <= 0 ? [] : await timelines.read(context.viewer.userId, { after: page.after, limit: take + 1 });
       const edges = entries.slice(0, take).map((entry, index) => ({
         cursor: encodeFeedCursor({ at: entry.createdAt, id: entry.postId, rank: rank + index + 1 }),
         node: { __typename: 'Post' as const, id: entry.postId },
       }));
-      return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: entries.length > take && take > 0 } };
+      return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: entries.length > take && rank + take < timelines.options.cap } };
     },
   },
 };

@@ -1,11 +1,11 @@
-import type { AnyBulkWriteOperation, Collection, Db, ObjectId } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 
 /** Entries kept per home timeline (Twitter's figure; Mastodon's is of the same order). */
 export const TIMELINE_CAP = 800;
 /**
- * A timeline may grow this far past the cap before it is trimmed back to it, so trimming (a find
+ * A timeline may reach cap + slack entries before it is trimmed back to the cap, so trimming (a find
  * and a delete) happens once per this many insertions instead of once per post. Reads never show
- * more than the cap (see `readTimeline`).
+ * more than the cap (the homeFeed cursor counts entries).
  */
 export const TRIM_SLACK = 50;
 /** Entries per bulk write: one round trip per this many timeline upserts. */
@@ -24,10 +24,25 @@ export interface TimelineEntry {
  * One post in one user's home timeline. Shard key in a sharded cluster: `{ ownerId: 1 }` — every
  * read (a page of one timeline) and most writes (fan-out upserts, trims, unfollow removals) name
  * one owner; only `post.deleted` (`{ postId }`) is a broadcast, and deletions are rare.
+ *
+ * `_id` is `<ownerId>/<postId>`: unique by construction (and on one shard, since it embeds the
+ * shard key), and it lets the hot write path (fan-out upserts, removals) address entries by `_id`,
+ * the only filter FerretDB 1.24's SQLite backend answers without scanning the collection.
  */
 interface TimelineDocument extends TimelineEntry {
-  _id?: ObjectId;
+  _id: string;
 }
+
+export const entryId = (ownerId: string, postId: string) => `${ownerId}/${postId}`;
+
+/** Where a trim cut a timeline: entries at or after this position (in newest-first order) went. */
+interface Cut {
+  createdAt: Date;
+  postId: string;
+}
+
+const isAtOrPast = (entry: { createdAt: Date; postId: string }, cut: Cut) =>
+  entry.createdAt < cut.createdAt || (entry.createdAt.getTime() === cut.createdAt.getTime() && entry.postId <= cut.postId);
 
 /**
  * Per-owner upper bound of the timeline's size: raised by every insertion, lowered by trims only
@@ -70,13 +85,15 @@ export class TimelineStore {
   /**
    * Puts the entries into their timelines (idempotent: an entry already there stays as it is), in
    * unordered bulk upserts of WRITE_BATCH, then trims every timeline that grew past cap + slack.
+   * Returns the entries a trim took right away (an old post arriving into a full timeline).
    */
-  async add(entries: readonly TimelineEntry[]): Promise<void> {
+  async add(entries: readonly TimelineEntry[]): Promise<TimelineEntry[]> {
+    const trimmedAway: TimelineEntry[] = [];
     for (let start = 0; start < entries.length; start += WRITE_BATCH) {
       const batch = entries.slice(start, start + WRITE_BATCH);
       const result = await this.timelines.bulkWrite(
         batch.map(({ ownerId, postId, authorId, createdAt }) => ({
-          updateOne: { filter: { ownerId, postId }, update: { $setOnInsert: { authorId, createdAt } }, upsert: true },
+          updateOne: { filter: { _id: entryId(ownerId, postId) }, update: { $setOnInsert: { ownerId, postId, authorId, createdAt } }, upsert: true },
         })),
         { ordered: false },
       );
@@ -85,34 +102,43 @@ export class TimelineStore {
         const ownerId = batch[Number(index)]!.ownerId;
         inserted.set(ownerId, (inserted.get(ownerId) ?? 0) + 1);
       }
-      if (inserted.size > 0) await this.#countAndTrim(inserted);
+      if (inserted.size === 0) continue;
+      const cuts = await this.#countAndTrim(inserted);
+      trimmedAway.push(...batch.filter((entry) => cuts.has(entry.ownerId) && isAtOrPast(entry, cuts.get(entry.ownerId)!)));
     }
+    return trimmedAway;
   }
 
-  async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<void> {
+  async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<Map<string, Cut>> {
     const increments: AnyBulkWriteOperation<TimelineOwnerDocument>[] = [...inserted].map(([ownerId, count]) => ({
       updateOne: { filter: { _id: ownerId }, update: { $inc: { entries: count } }, upsert: true },
     }));
     await this.owners.bulkWrite(increments, { ordered: false });
     const { cap, slack } = this.options;
-    const overfull = await this.owners.find({ _id: { $in: [...inserted.keys()] }, entries: { $gt: cap + slack } }).toArray();
-    for (const owner of overfull) await this.trim(owner._id);
+    const overfull = await this.owners.find({ _id: { $in: [...inserted.keys()] }, entries: { $gte: cap + slack } }).toArray();
+    const cuts = new Map<string, Cut>();
+    for (const owner of overfull) {
+      const cut = await this.trim(owner._id);
+      if (cut) cuts.set(owner._id, cut);
+    }
+    return cuts;
   }
 
   /** Deletes all but the newest `cap` entries of one timeline: one indexed find for the cut, one delete. */
-  async trim(ownerId: string): Promise<void> {
+  async trim(ownerId: string): Promise<Cut | null> {
     const cut = await this.timelines.find({ ownerId }).sort({ createdAt: -1, postId: -1 }).skip(this.options.cap).limit(1).next();
     if (!cut) {
       // Deletions had left the counter high: re-base it on the real size.
       const size = await this.timelines.countDocuments({ ownerId });
       await this.owners.updateOne({ _id: ownerId }, { $set: { entries: size } });
-      return;
+      return null;
     }
     const { deletedCount } = await this.timelines.deleteMany({
       ownerId,
       $or: [{ createdAt: { $lt: cut.createdAt } }, { createdAt: cut.createdAt, postId: { $lte: cut.postId } }],
     });
     await this.owners.updateOne({ _id: ownerId }, { $inc: { entries: -deletedCount } });
+    return { createdAt: cut.createdAt, postId: cut.postId };
   }
 
   /** Up to `limit` owners whose timeline holds the post, in ownerId order (to remove it in chunks). */
@@ -121,15 +147,19 @@ export class TimelineStore {
     return found.map((entry) => entry.ownerId);
   }
 
-  /** Which of `ownerIds` hold the post, in the order given. */
-  async holdersAmong(postId: string, ownerIds: readonly string[]): Promise<string[]> {
-    const found = await this.timelines.find({ postId, ownerId: { $in: [...ownerIds] } }).toArray();
-    const holding = new Set(found.map((entry) => entry.ownerId));
-    return ownerIds.filter((id) => holding.has(id));
+  /** Removes the post from these owners' timelines: deletes by `_id`, in one bulk write. */
+  async removeFromOwners(postId: string, ownerIds: readonly string[]): Promise<void> {
+    await this.#deleteIds(ownerIds.map((ownerId) => entryId(ownerId, postId)));
   }
 
-  async removeFromOwners(postId: string, ownerIds: readonly string[]): Promise<void> {
-    if (ownerIds.length > 0) await this.timelines.deleteMany({ postId, ownerId: { $in: [...ownerIds] } });
+  async #deleteIds(ids: readonly string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += WRITE_BATCH) {
+      const batch = ids.slice(start, start + WRITE_BATCH);
+      await this.timelines.bulkWrite(
+        batch.map((_id) => ({ deleteOne: { filter: { _id } } })),
+        { ordered: false },
+      );
+    }
   }
 
   async removeEverywhere(postId: string): Promise<void> {
@@ -142,15 +172,8 @@ export class TimelineStore {
     return found.map((entry) => entry.postId);
   }
 
-  /** Which of `postIds` are in the owner's timeline. */
-  async present(ownerId: string, postIds: readonly string[]): Promise<Set<string>> {
-    if (postIds.length === 0) return new Set();
-    const found = await this.timelines.find({ ownerId, postId: { $in: [...postIds] } }).toArray();
-    return new Set(found.map((entry) => entry.postId));
-  }
-
   async removePosts(ownerId: string, postIds: readonly string[]): Promise<void> {
-    if (postIds.length > 0) await this.timelines.deleteMany({ ownerId, postId: { $in: [...postIds] } });
+    await this.#deleteIds(postIds.map((postId) => entryId(ownerId, postId)));
   }
 
   async removeAuthor(ownerId: string, authorId: string): Promise<void> {

@@ -4,9 +4,9 @@ import { createEvent, type EventEnvelope, type EventType, type EventData } from 
 import { createLogger } from '@micropost/logger';
 import { createTestServices, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
-import { FeedEventLog } from '../src/event-log.ts';
+import { EVENT_RETENTION_MS, FeedEventLog } from '../src/event-log.ts';
 import { FeedProjector } from '../src/event-handlers.ts';
-import { AuthorPostProjection, FollowerProjection } from '../src/projections.ts';
+import { AuthorPostProjection, FollowerProjection, TOMBSTONE_RETENTION_MS } from '../src/projections.ts';
 import { TimelineStore } from '../src/timeline-store.ts';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { acknowledged, EventPublisher, FeedUpdates, homeFeedIds, newId, openFeedStore, postData, register, startGraph, waitForFeed } from './support.ts';
@@ -234,7 +234,8 @@ describe('the projector', () => {
     const { users, stream } = world();
     const { projector, db } = await projectorOn(client.db(`${services.dbPrefix}proj_announce`));
     for (const event of [...stream, ...stream]) await projector.handle(event);
-    const batches = await db.collection('feed_events').find({ kind: 'batch' }).toArray();
+    // No relay runs here, so every released batch is still in the outbox collection.
+    const batches = await db.collection('feed_outbox').find({}).toArray();
     const announced = batches.flatMap((batch) => (batch.outbox as EventEnvelope<'feed.updated'>[]).map((e) => e.data));
     const post = (i: number) => stream[i]!.data as EventData<'post.created'>;
     const [u0, u1, u2] = users as [string, string, string];
@@ -247,7 +248,17 @@ describe('the projector', () => {
     expect(find(post(2).postId, 'added')).toEqual([u2, u0, u1, u1].sort());
     expect(find(post(2).postId, 'removed')).toEqual([u1]);
     // Events handled twice are recorded once.
-    const markers = await db.collection('feed_events').countDocuments({ kind: 'marker' });
+    expect(batches.every((batch) => batch.released === true && batch.outboxDueAt instanceof Date)).toBe(true);
+    const markers = await db.collection('handled_events').countDocuments({});
     expect(markers).toBe(stream.length);
+
+    // The periodic clean-up forgets markers (and tombstones) only once they are past retention.
+    await projector.cleanUp();
+    expect(await db.collection('handled_events').countDocuments({})).toBe(stream.length);
+    await projector.cleanUp(Date.now() + EVENT_RETENTION_MS + 60_000);
+    expect(await db.collection('handled_events').countDocuments({})).toBe(0);
+    expect(await db.collection('deleted_posts').countDocuments({})).toBe(2);
+    await projector.cleanUp(Date.now() + TOMBSTONE_RETENTION_MS + 60_000);
+    expect(await db.collection('deleted_posts').countDocuments({})).toBe(0);
   });
 });

@@ -1,82 +1,16 @@
-import http from 'node:http';
-import { composeServices } from '@apollo/composition';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { MongoClient, ObjectId } from 'mongodb';
-import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER, bearerToken } from '@micropost/auth';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { graphql, startTestGraph, type GraphQLResponse, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
-import { graphqlRequestListener, listen, maskInternalErrors, startSubgraph, UnauthenticatedError, type RunningService, type SubgraphDefinition } from '@micropost/server';
-import { readSupergraph } from '@micropost/router/compose';
+import { graphql, startTestGraph, type GraphQLResponse, waitFor, type TestServices } from '@micropost/testing';
 import { TimelineStore } from '../src/timeline-store.ts';
 
 export const EXCHANGE = 'micropost.events';
 export const QUEUE = 'feed.timelines';
 export const newId = () => new ObjectId().toHexString();
 
-/**
- * The test graph: `startTestGraph` (the real router) when the checked-in supergraph already has
- * every given subgraph, else the same subgraphs behind an @apollo/gateway over a supergraph
- * composed in memory from exactly them, authenticating as the router does (bearer token verified
- * at the edge, identity forwarded signed with INTERNAL_SECRET). The router serves only the
- * checked-in `schema/supergraph.graphql`, which the feed's engineer may not regenerate.
- */
-export async function startGraph(env: Record<string, string>, definitions: readonly SubgraphDefinition<any, any>[]): Promise<TestGraph> {
-  const supergraph = readSupergraph();
-  if (definitions.every(({ name }) => supergraph.includes(`@join__graph(name: "${name}"`))) return startTestGraph(env, definitions);
-
-  const started: RunningService[] = [];
-  const stop = async () => {
-    for (const service of started.reverse().splice(0)) await service.stop();
-  };
-  try {
-    for (const definition of definitions) started.push(await startSubgraph(definition, { ...env, PORT: '0' }));
-    const composed = composeServices(started.map((service, i) => ({ name: service.name, url: service.url, typeDefs: definitions[i]!.typeDefs })));
-    if (composed.errors) throw new Error(`composition failed: ${composed.errors.map((error) => error.message).join('; ')}`);
-    const tokens = new AccessTokens(env.JWT_SECRET!, 3600);
-    const identities = new ForwardedIdentities(env.INTERNAL_SECRET!);
-    type Context = { forwarded: string | null };
-    class Forwarding extends RemoteGraphQLDataSource<Context> {
-      override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<Context>) {
-        if (context.forwarded && request.http) request.http.headers.set(IDENTITY_HEADER, context.forwarded);
-      }
-    }
-    const logger = createLogger('test-router', 'silent');
-    const gateway = new ApolloGateway({ supergraphSdl: composed.supergraphSdl, buildService: ({ url }) => new Forwarding({ url }) });
-    const apollo = new ApolloServer<Context>({ gateway, formatError: maskInternalErrors(logger), includeStacktraceInErrorResponses: false });
-    await apollo.start();
-    const server = http.createServer(
-      graphqlRequestListener({
-        apollo,
-        ready: async () => true,
-        context: async (request) => {
-          const token = bearerToken(request.headers.authorization);
-          if (token === null) return { forwarded: null };
-          const viewer = await tokens.verify(token).catch(() => {
-            throw new UnauthenticatedError('The token is invalid or has expired; sign in again.', 401);
-          });
-          return { forwarded: await identities.sign({ userId: viewer.userId }) };
-        },
-      }),
-    );
-    const port = await listen(server, 0, '127.0.0.1');
-    started.push({ name: 'router', url: `http://127.0.0.1:${port}/graphql`, port, stop: () => apollo.stop() });
-    const subgraphs = Object.fromEntries(started.slice(0, -1).map((service) => [service.name, service]));
-    return {
-      url: started.at(-1)!.url,
-      subgraphs,
-      readsDuring: () => {
-        throw new Error('readsDuring is not available on the in-memory test gateway');
-      },
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
+/** The subgraphs behind the real router (the checked-in supergraph has them all). */
+export const startGraph = startTestGraph;
 
 /** Registers a user through the graph; returns their id and bearer token. */
 export async function register(url: string, handle: string): Promise<{ id: string; token: string }> {
@@ -197,4 +131,9 @@ export async function acknowledged(services: TestServices): Promise<number> {
   const queue = (await services.rabbit.listQueues(services.vhost)).find((info) => info.name === QUEUE);
   const stats = queue?.message_stats as { ack?: number } | undefined;
   return stats?.ack ?? 0;
+}
+
+/** Waits until the feed's queue has acknowledged at least `count` deliveries in all (management API counters). */
+export async function waitForAcks(services: TestServices, count: number, timeoutMs = 20_000): Promise<void> {
+  await waitFor(async () => (await acknowledged(services)) >= count, { message: `the feed did not acknowledge ${count} events`, timeoutMs, intervalMs: 250 });
 }

@@ -1,33 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
 import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { graphql, waitFor, type GraphQLResponse, type TestServices } from '@micropost/testing';
 
-const repoRoot = new URL('../../../', import.meta.url);
 export const EXCHANGE = 'micropost.events';
-
-/**
- * The supergraph the test router serves. The checked-in schema/supergraph.graphql is used when it
- * already has `rootFields`; until `npm run generate` includes search, the test composes the named
- * subgraphs itself (test files mock the router's `readSupergraph` with this).
- */
-export function supergraphFor(checkedIn: string, names: readonly string[], rootFields: readonly string[]): string {
-  if (rootFields.every((field) => new RegExp(`\\b${field}\\(`).test(checkedIn))) return checkedIn;
-  const result = composeServices(
-    names.map((name, i) => ({
-      name,
-      url: `http://127.0.0.1:${4101 + i}/graphql`,
-      typeDefs: parse(readFileSync(new URL(`subgraphs/${name}/schema.graphql`, repoRoot), 'utf8')),
-    })),
-  );
-  if (result.errors) throw new Error(`composition failed: ${result.errors.map((error) => error.message).join('; ')}`);
-  return result.supergraphSdl;
-}
 
 export const newId = () => randomBytes(12).toString('hex');
 

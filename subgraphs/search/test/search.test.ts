@@ -8,7 +8,7 @@ import { allPages, newId, postIds, Publisher, SEARCH_POSTS, SEARCH_USERS, userId
 
 vi.mock('../../../router/src/compose.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../../router/src/compose.ts')>();
-  const { supergraphFor } = await import('./helpers.ts');
+  const { supergraphFor } = await import('./supergraph.ts');
   return { ...original, readSupergraph: () => supergraphFor(original.readSupergraph(), ['users', 'search'], ['searchPosts', 'searchUsers']) };
 });
 

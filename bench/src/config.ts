@@ -1,0 +1,36 @@
+import type { SeedSize } from './seed.ts';
+
+export interface BenchConfig {
+  profile: string;
+  seed: SeedSize;
+  feedRead: { concurrency: number[]; seconds: number };
+  gateways: { connections: number; seconds: number; rounds: number };
+  write: { connections: number; seconds: number; maxRequests: number; fanOutTimeoutMs: number };
+  live: { subscribers: number[]; postsPerRun: number; deliveryTimeoutMs: number };
+  search: { connections: number; seconds: number };
+}
+
+/**
+ * `full` is what `npm run bench` runs (bounded to finish well inside 15 minutes on 2 cores);
+ * `smoke` is the test's tiny version of the same code paths.
+ */
+export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
+  full: {
+    profile: 'full',
+    seed: { users: 1_200, bigAuthorFollowers: 1_000, midAuthorFollowers: 100, followsPerUser: 1, posts: 600, searchWaitMs: 20_000 },
+    feedRead: { concurrency: [1, 8, 32, 64], seconds: 10 },
+    gateways: { connections: 32, seconds: 8, rounds: 3 },
+    write: { connections: 8, seconds: 8, maxRequests: 400, fanOutTimeoutMs: 180_000 },
+    live: { subscribers: [100, 1_000, 5_000], postsPerRun: 2, deliveryTimeoutMs: 60_000 },
+    search: { connections: 8, seconds: 8 },
+  },
+  smoke: {
+    profile: 'smoke',
+    seed: { users: 40, bigAuthorFollowers: 20, midAuthorFollowers: 5, followsPerUser: 2, posts: 30, searchWaitMs: 5_000 },
+    feedRead: { concurrency: [1, 4], seconds: 1 },
+    gateways: { connections: 4, seconds: 1, rounds: 1 },
+    write: { connections: 2, seconds: 1, maxRequests: 20, fanOutTimeoutMs: 30_000 },
+    live: { subscribers: [10, 30], postsPerRun: 1, deliveryTimeoutMs: 20_000 },
+    search: { connections: 2, seconds: 1 },
+  },
+};
