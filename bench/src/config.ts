@@ -17,16 +17,16 @@ export interface BenchConfig {
 export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
   full: {
     profile: 'full',
-    seed: { users: 1_200, bigAuthorFollowers: 1_000, midAuthorFollowers: 100, followsPerUser: 1, posts: 600, searchWaitMs: 20_000 },
+    seed: { users: 1_100, bigAuthorFollowers: 1_000, midAuthorFollowers: 100, followsPerUser: 0.4, posts: 400, searchWaitMs: 45_000 },
     feedRead: { concurrency: [1, 8, 32, 64], seconds: 10 },
     gateways: { connections: 32, seconds: 8, rounds: 3 },
-    write: { connections: 8, seconds: 8, maxRequests: 400, fanOutTimeoutMs: 180_000 },
+    write: { connections: 8, seconds: 8, maxRequests: 150, fanOutTimeoutMs: 180_000 },
     live: { subscribers: [100, 1_000, 5_000], postsPerRun: 2, deliveryTimeoutMs: 60_000 },
     search: { connections: 8, seconds: 8 },
   },
   smoke: {
     profile: 'smoke',
-    seed: { users: 40, bigAuthorFollowers: 20, midAuthorFollowers: 5, followsPerUser: 2, posts: 30, searchWaitMs: 5_000 },
+    seed: { users: 40, bigAuthorFollowers: 20, midAuthorFollowers: 5, followsPerUser: 2, posts: 30, searchWaitMs: 30_000 },
     feedRead: { concurrency: [1, 4], seconds: 1 },
     gateways: { connections: 4, seconds: 1, rounds: 1 },
     write: { connections: 2, seconds: 1, maxRequests: 20, fanOutTimeoutMs: 30_000 },

@@ -21,7 +21,7 @@ export function markdown(result: BenchResult): string {
     '',
     `${fmt(seed.users)} users, ${fmt(seed.follows)} follows (one author followed by ${fmt(seed.size.bigAuthorFollowers)}, one by ${fmt(seed.size.midAuthorFollowers)}, the rest Zipf-skewed), ` +
       `${fmt(seed.posts)} posts (words + hashtags, Zipf-skewed authors), ${fmt(seed.timelineEntries)} timeline entries after fan-out. ` +
-      `Seeded in ${seed.seconds.total} s (users ${seed.seconds.users} s, follows ${seed.seconds.follows} s, posts ${seed.seconds.posts} s). Method: ${seed.method}.` +
+      `Seeded in ${seed.seconds.total} s (writing the source stores and publishing: users ${seed.seconds.users} s, follows ${seed.seconds.follows} s, posts ${seed.seconds.posts} s; then the projections caught up in ${seed.seconds.projections} s). Method: ${seed.method}.` +
       (Object.keys(seed.purged).length > 0
         ? ` Search lagged behind: ${Object.entries(seed.purged).map(([queue, count]) => `${fmt(count)} events purged from ${queue}`).join(', ')} (the search index covers the rest).`
         : ''),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@micropost/infra';
@@ -69,6 +69,7 @@ const answers = async (port: number) => {
  */
 export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, config: { connections: number; seconds: number; rounds: number }): Promise<GatewaysResult> {
   const started: NodeProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'micropost-bench-supergraph-'));
   try {
     say('gateways: starting the subgraph host…');
     const host = await startNodeProcess('subgraph-host', 'bench/src/gateways/subgraph-host.ts', stack.env);
@@ -78,7 +79,7 @@ export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, confi
       /@join__graph\(name: "(\w+)", url: "([^"]*)"\)/g,
       (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole),
     );
-    const file = join(mkdtempSync(join(tmpdir(), 'micropost-bench-supergraph-')), 'supergraph.graphql');
+    const file = join(dir, 'supergraph.graphql');
     writeFileSync(file, supergraph);
     const urlEnv = Object.fromEntries(Object.entries(urls).map(([name, url]) => [`${name.toUpperCase()}_SUBGRAPH_URL`, url]));
     const env = { ...stack.env, ...urlEnv, SUPERGRAPH_FILE: file, APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'production' };
@@ -138,5 +139,6 @@ export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, confi
     return { connections: config.connections, seconds: config.seconds, rounds: config.rounds, gateways: stats, ratios, identicalResponses };
   } finally {
     for (const process of started.reverse()) await process.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -4,3 +4,4 @@ export type { MicropostServices } from './provided.ts';
 export * from './tcp-proxy.ts';
 export * from './graph.ts';
 export * from './graphql-client.ts';
+export * from './event-tap.ts';

@@ -7,6 +7,7 @@ import type { Logger } from '@micropost/logger';
 import { HydrationScope, type GatewayExecutor } from './hydrator.ts';
 import { LIVE_EVENT_TYPES, liveDeliveries } from './live-channels.ts';
 import { LiveHub } from './live-hub.ts';
+import { RecentIds } from './recent-ids.ts';
 import { subscriptionSchema, type LiveItem } from './subscription-schema.ts';
 import { attachSubscriptionServer } from './websocket.ts';
 
@@ -35,7 +36,10 @@ export interface LiveService {
 export async function startLiveService(options: LiveServiceOptions): Promise<LiveService> {
   const logger = options.logger.child({ component: 'live' });
   const hub = new LiveHub<LiveItem>(options.bufferSize, logger);
+  // Far more than the events of the few minutes in which a duplicate can arrive.
+  const seen = new RecentIds(10_000);
   const consumer = await options.bus.consume({ queue: `router.live.${randomUUID()}`, kind: 'server', bindings: [...LIVE_EVENT_TYPES] }, async (event) => {
+    if (!seen.firstSighting(event.id)) return;
     const deliveries = liveDeliveries(event);
     if (deliveries.length === 0) return;
     const scope = new HydrationScope(options.execute, logger);

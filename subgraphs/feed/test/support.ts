@@ -1,8 +1,7 @@
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { MongoClient, ObjectId } from 'mongodb';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { graphql, startTestGraph, type GraphQLResponse, waitFor, type TestServices } from '@micropost/testing';
+import { graphql, startTestGraph, tapEvents, waitFor, type EventTap, type GraphQLResponse, type TestServices } from '@micropost/testing';
 import { TimelineStore } from '../src/timeline-store.ts';
 
 export const EXCHANGE = 'micropost.events';
@@ -88,20 +87,16 @@ export interface FeedUpdatedMessage {
   data: EventData<'feed.updated'>;
 }
 
-/** Collects every `feed.updated` published on the exchange, through an exclusive queue. */
+/** Collects every `feed.updated` published on the exchange. */
 export class FeedUpdates {
-  readonly received: FeedUpdatedMessage[] = [];
-  private constructor(private readonly connection: ChannelModel) {}
+  private constructor(private readonly tap: EventTap) {}
 
   static async listen(amqpUrl: string): Promise<FeedUpdates> {
-    const connection = await amqp.connect(amqpUrl);
-    const channel: Channel = await connection.createChannel();
-    await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
-    const { queue } = await channel.assertQueue('', { exclusive: true });
-    await channel.bindQueue(queue, EXCHANGE, 'feed.updated');
-    const updates = new FeedUpdates(connection);
-    await channel.consume(queue, (message) => message && updates.received.push(JSON.parse(message.content.toString())), { noAck: true });
-    return updates;
+    return new FeedUpdates(await tapEvents(amqpUrl, 'feed.updated', EXCHANGE));
+  }
+
+  get received(): readonly FeedUpdatedMessage[] {
+    return this.tap.received.map((event) => event.body as FeedUpdatedMessage);
   }
 
   /** `added`/`removed` → postId → sorted userIds, merging chunks. */
@@ -115,7 +110,7 @@ export class FeedUpdates {
   }
 
   close(): Promise<void> {
-    return this.connection.close();
+    return this.tap.close();
   }
 }
 

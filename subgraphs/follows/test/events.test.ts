@@ -1,37 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { usersSubgraph } from '@micropost/users';
-import { createTestServices, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, tapEvents, type EventTap, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { follow, register, unfollow } from './helpers.ts';
 
 let services: TestServices;
 let graph: TestGraph;
-let connection: ChannelModel;
-let channel: Channel;
-let queue: string;
+let events: EventTap;
 
 beforeAll(async () => {
   services = await createTestServices();
   graph = await startTestGraph(services.env(), [usersSubgraph, followsSubgraph]);
-  connection = await amqp.connect(services.amqpUrl);
-  channel = await connection.createChannel();
-  const exchange = services.env().EVENTS_EXCHANGE ?? 'micropost.events';
-  await channel.assertExchange(exchange, 'topic', { durable: true });
-  queue = (await channel.assertQueue('', { exclusive: true })).queue;
-  await channel.bindQueue(queue, exchange, 'follow.*');
+  events = await tapEvents(services.amqpUrl, 'follow.*');
 });
 afterAll(async () => {
-  await connection?.close();
+  await events?.close();
   await graph?.stop();
   await services?.dispose();
 });
-
-/** The next event on the test queue, polled with a deadline. */
-async function nextEvent(): Promise<{ routingKey: string; messageId: unknown; body: any }> {
-  const message = await waitFor(async () => (await channel.get(queue, { noAck: true })) || undefined, { message: 'no event arrived on the queue' });
-  return { routingKey: message.fields.routingKey, messageId: message.properties.messageId, body: JSON.parse(message.content.toString()) };
-}
 
 describe('follows events', () => {
   it('publishes follow.created, then follow.deleted, with the pair', async () => {
@@ -39,14 +25,14 @@ describe('follows events', () => {
     const before = Date.now();
     await follow(graph.url, kate, liam.id);
 
-    const created = await nextEvent();
+    const created = await events.next();
     expect(created.routingKey).toBe('follow.created');
     expect(created.body).toMatchObject({ type: 'follow.created', version: 1, data: { followerId: kate.id, followeeId: liam.id, createdAt: expect.any(String) } });
     expect(Date.parse(created.body.data.createdAt)).toBeGreaterThanOrEqual(before - 1_000);
     expect(created.messageId).toBe(created.body.id);
 
     await unfollow(graph.url, kate, liam.id);
-    const deleted = await nextEvent();
+    const deleted = await events.next();
     expect(deleted.routingKey).toBe('follow.deleted');
     expect(deleted.body).toMatchObject({ type: 'follow.deleted', data: { followerId: kate.id, followeeId: liam.id } });
   });
@@ -60,12 +46,12 @@ describe('follows events', () => {
 
     // One edge's events leave in the order they were written: any extra event would show up here.
     const kinds = [];
-    for (let i = 0; i < 3; i++) kinds.push((await nextEvent()).routingKey);
+    for (let i = 0; i < 3; i++) kinds.push((await events.next()).routingKey);
     expect(kinds).toEqual(['follow.created', 'follow.deleted', 'follow.created']);
     // And nothing after them: a marker event proves the queue has caught up.
     const [olga] = await Promise.all([register(graph.url, 'olga')]);
     await follow(graph.url, olga, nick.id);
-    const marker = await nextEvent();
+    const marker = await events.next();
     expect(marker.body.data).toMatchObject({ followerId: olga.id, followeeId: nick.id });
   });
 });

@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '@micropost/testing';
-import { openEventQueue, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { tapEvents, type EventTap } from '@micropost/testing';
 
 let env: PostsTestGraph;
 let url: string;
-let events: Awaited<ReturnType<typeof openEventQueue>>;
+let events: EventTap;
 let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
-  events = await openEventQueue(env.services);
+  events = await tapEvents(env.services.amqpUrl, 'post.*');
   [alice, bob] = await Promise.all([registerUser(url, 'alice'), registerUser(url, 'bob')]);
 });
 afterAll(async () => {

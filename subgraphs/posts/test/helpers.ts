@@ -1,5 +1,4 @@
-import amqp from 'amqplib';
-import { createTestServices, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, graphql, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { postsSubgraph } from '../src/subgraph.ts';
 
@@ -52,33 +51,3 @@ export async function createPost(url: string, user: TestUser, body: string): Pro
   return response.data!.createPost;
 }
 
-export interface ReceivedEvent {
-  routingKey: string;
-  messageId: unknown;
-  body: any;
-}
-
-/** An exclusive queue bound to `post.*` on the events exchange, read by polling. */
-export async function openEventQueue(services: TestServices, binding = 'post.*') {
-  const connection = await amqp.connect(services.amqpUrl);
-  const channel = await connection.createChannel();
-  const exchange = services.env().EVENTS_EXCHANGE ?? 'micropost.events';
-  await channel.assertExchange(exchange, 'topic', { durable: true });
-  const { queue } = await channel.assertQueue('', { exclusive: true });
-  await channel.bindQueue(queue, exchange, binding);
-
-  const next = async (): Promise<ReceivedEvent> => {
-    const message = await waitFor(async () => (await channel.get(queue, { noAck: true })) || undefined, { message: 'no event arrived on the queue' });
-    return { routingKey: message.fields.routingKey, messageId: message.properties.messageId, body: JSON.parse(message.content.toString()) };
-  };
-  /** Every event up to and including the first that `isLast` accepts. */
-  const until = async (isLast: (event: ReceivedEvent) => boolean): Promise<ReceivedEvent[]> => {
-    const events: ReceivedEvent[] = [];
-    for (;;) {
-      const event = await next();
-      events.push(event);
-      if (isLast(event)) return events;
-    }
-  };
-  return { next, until, close: () => connection.close() };
-}

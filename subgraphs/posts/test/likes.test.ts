@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes, graphql } from '@micropost/testing';
-import { createPost, openEventQueue, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { createPost, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { tapEvents, type EventTap } from '@micropost/testing';
 
 const LIKE = /* GraphQL */ `mutation($id: ID!) { likePost(postId: $id) { id likeCount viewerHasLiked } }`;
 const UNLIKE = /* GraphQL */ `mutation($id: ID!) { unlikePost(postId: $id) { id likeCount viewerHasLiked } }`;
@@ -8,7 +9,7 @@ const POST = /* GraphQL */ `query($id: ID!) { post(id: $id) { likeCount viewerHa
 
 let env: PostsTestGraph;
 let url: string;
-let events: Awaited<ReturnType<typeof openEventQueue>>;
+let events: EventTap;
 let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser;
@@ -16,7 +17,7 @@ let carol: TestUser;
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
-  events = await openEventQueue(env.services);
+  events = await tapEvents(env.services.amqpUrl, 'post.*');
   [alice, bob, carol] = await Promise.all([registerUser(url, 'alice'), registerUser(url, 'bob'), registerUser(url, 'carol')]);
 });
 afterAll(async () => {

@@ -1,18 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '@micropost/events';
 import { startRabbitNode, type RunningRabbitNode } from '@micropost/infra';
 import { createTestServices, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { allPages, newId, Publisher } from './helpers.ts';
-
-vi.mock('../../../router/src/compose.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../router/src/compose.ts')>();
-  const { supergraphFor } = await import('./supergraph.ts');
-  return { ...original, readSupergraph: () => supergraphFor(original.readSupergraph(), ['users', 'search'], ['searchPosts', 'searchUsers']) };
-});
 
 let dir: string;
 let broker: RunningRabbitNode;

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { createEvent, type EventEnvelope } from '@micropost/events';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { newId, postIds, Publisher, publishRaw, snapshot, userIds, waitForAcks } from './helpers.ts';
-
-vi.mock('../../../router/src/compose.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../router/src/compose.ts')>();
-  const { supergraphFor } = await import('./supergraph.ts');
-  return { ...original, readSupergraph: () => supergraphFor(original.readSupergraph(), ['users', 'search'], ['searchPosts', 'searchUsers']) };
-});
 
 let services: TestServices;
 let graph: TestGraph;

@@ -1,17 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { postsSubgraph } from '@micropost/posts';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';
-
-vi.mock('../../../router/src/compose.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../router/src/compose.ts')>();
-  const { supergraphFor } = await import('./supergraph.ts');
-  return {
-    ...original,
-    readSupergraph: () => supergraphFor(original.readSupergraph(), ['users', 'posts', 'search'], ['searchPosts', 'searchUsers', 'createPost']),
-  };
-});
 
 let services: TestServices;
 let graph: TestGraph;

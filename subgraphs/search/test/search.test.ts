@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { createTestServices, errorCodes, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { HOUR_MS, MAX_BUCKETS_PER_PAGE } from '../src/post-index.ts';
 import { allPages, newId, postIds, Publisher, SEARCH_POSTS, SEARCH_USERS, userIds } from './helpers.ts';
-
-vi.mock('../../../router/src/compose.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../router/src/compose.ts')>();
-  const { supergraphFor } = await import('./supergraph.ts');
-  return { ...original, readSupergraph: () => supergraphFor(original.readSupergraph(), ['users', 'search'], ['searchPosts', 'searchUsers']) };
-});
 
 let services: TestServices;
 let graph: TestGraph;

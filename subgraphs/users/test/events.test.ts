@@ -1,35 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
-import { createTestServices, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, tapEvents, type EventTap, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 
 let services: TestServices;
 let graph: TestGraph;
-let connection: ChannelModel;
-let channel: Channel;
-let queue: string;
+let events: EventTap;
 
 beforeAll(async () => {
   services = await createTestServices();
   graph = await startTestGraph(services.env(), [usersSubgraph]);
-  connection = await amqp.connect(services.amqpUrl);
-  channel = await connection.createChannel();
-  const exchange = services.env().EVENTS_EXCHANGE ?? 'micropost.events';
-  await channel.assertExchange(exchange, 'topic', { durable: true });
-  queue = (await channel.assertQueue('', { exclusive: true })).queue;
-  await channel.bindQueue(queue, exchange, 'user.*');
+  events = await tapEvents(services.amqpUrl, 'user.*');
 });
 afterAll(async () => {
-  await connection?.close();
+  await events?.close();
   await graph?.stop();
   await services?.dispose();
 });
-
-/** The next event on the test queue, polled with a deadline. */
-async function nextEvent(): Promise<{ routingKey: string; messageId: unknown; body: any }> {
-  const message = await waitFor(async () => (await channel.get(queue, { noAck: true })) || undefined, { message: 'no event arrived on the queue' });
-  return { routingKey: message.fields.routingKey, messageId: message.properties.messageId, body: JSON.parse(message.content.toString()) };
-}
 
 describe('users events', () => {
   it('publishes user.registered with its envelope, then user.updated with the new profile', async () => {
@@ -38,7 +24,7 @@ describe('users events', () => {
     });
     const { token, user } = registered.data!.register;
 
-    const created = await nextEvent();
+    const created = await events.next();
     expect(created.routingKey).toBe('user.registered');
     expect(created.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -51,7 +37,7 @@ describe('users events', () => {
     expect(created.messageId).toBe(created.body.id);
 
     await graphql(graph.url, `mutation { updateProfile(bio: "Likes trains") { id } }`, { token });
-    const updated = await nextEvent();
+    const updated = await events.next();
     expect(updated.routingKey).toBe('user.updated');
     expect(updated.body.data).toEqual({ userId: user.id, handle: 'frank', displayName: 'Frank', bio: 'Likes trains', avatarUrl: null, revision: 2 });
     expect(updated.body.id).not.toBe(created.body.id);
@@ -59,10 +45,10 @@ describe('users events', () => {
 
   it('publishes nothing for a registration that failed', async () => {
     await graphql(graph.url, `mutation { register(handle: "gina", password: "gina password") { token } }`);
-    expect((await nextEvent()).body.data.handle).toBe('gina');
+    expect((await events.next()).body.data.handle).toBe('gina');
     await graphql(graph.url, `mutation { register(handle: "GINA", password: "other password") { token } }`);
     await graphql(graph.url, `mutation { register(handle: "hank", password: "hank password") { token } }`);
     // Events arrive in order, so the next one after the refused duplicate is hank's.
-    expect((await nextEvent()).body.data.handle).toBe('hank');
+    expect((await events.next()).body.data.handle).toBe('hank');
   });
 });
