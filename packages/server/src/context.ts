@@ -15,6 +15,12 @@ export interface RequestContext {
   readonly logger: Logger;
 }
 
+/** The signed-in viewer's id; UNAUTHENTICATED when signed out. */
+export function requireViewer(context: Pick<RequestContext, 'viewer'>, message?: string): string {
+  if (!context.viewer) throw new UnauthenticatedError(message);
+  return context.viewer.userId;
+}
+
 function header(request: http.IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;

@@ -1,6 +1,6 @@
 import { buildASTSchema, GraphQLObjectType, parse, printSchema, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import type { Identity } from '@micropost/auth';
-import { UnauthenticatedError } from '@micropost/server';
+import { requireViewer } from '@micropost/server';
 import { readHydratedField, type HydrationScope } from './hydrator.ts';
 import { EVERY_AUTHOR, type LivePayload } from './live-channels.ts';
 import type { LiveHub } from './live-hub.ts';
@@ -16,10 +16,7 @@ export interface LiveContext {
   readonly hub: LiveHub<LiveItem>;
 }
 
-function requireViewer(context: LiveContext): string {
-  if (!context.viewer) throw new UnauthenticatedError('Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.');
-  return context.viewer.userId;
-}
+const SIGN_IN_TO_SUBSCRIBE = 'Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.';
 
 const payloadOf = <T extends LivePayload['type']>(item: LiveItem, type: T) => item.payload as Extract<LivePayload, { type: T }>;
 
@@ -32,11 +29,11 @@ type FieldResolvers = Record<string, GraphQLFieldResolver<any, LiveContext, any>
 const resolvers: Record<string, FieldResolvers> = {
   Subscription: {
     feedUpdated: {
-      subscribe: (_, __, context) => context.hub.subscribe(`feed:${requireViewer(context)}`),
+      subscribe: (_, __, context) => context.hub.subscribe(`feed:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`),
       resolve: (item: LiveItem) => item,
     },
     notificationReceived: {
-      subscribe: (_, __, context) => context.hub.subscribe(`notifications:${requireViewer(context)}`),
+      subscribe: (_, __, context) => context.hub.subscribe(`notifications:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`),
       resolve: (item: LiveItem) => item,
     },
     postActivity: {

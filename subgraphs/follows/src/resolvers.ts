@@ -1,12 +1,11 @@
 import { parseObjectId, type ObjectId } from '@micropost/mongo';
-import { BadUserInputError, NotFoundError, readPage, toConnection, UnauthenticatedError } from '@micropost/server';
+import { BadUserInputError, NotFoundError, readPage, requireViewer, toConnection, UnauthenticatedError } from '@micropost/server';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { FollowsContext, UserReference } from './context.ts';
 import type { FollowDocument } from './follow-store.ts';
 
-function requireViewer(context: FollowsContext): ObjectId {
-  if (!context.viewer) throw new UnauthenticatedError();
-  const viewerId = parseObjectId(context.viewer.userId);
+function requireViewerId(context: FollowsContext): ObjectId {
+  const viewerId = parseObjectId(requireViewer(context));
   // The router only forwards identities the users subgraph issued, whose ids are ObjectIds.
   if (!viewerId) throw new UnauthenticatedError('Your sign-in is not valid.');
   return viewerId;
@@ -27,13 +26,13 @@ const position = (edge: FollowDocument) => ({ at: edge.createdAt, id: edge._id.t
 export const resolvers: Resolvers = {
   Mutation: {
     follow: async (_parent, { userId }, context) => {
-      const viewerId = requireViewer(context);
+      const viewerId = requireViewerId(context);
       const targetId = await requireOtherUser(context, viewerId, userId);
       await context.store.follow(viewerId, targetId, context.requestId);
       return reference(targetId);
     },
     unfollow: async (_parent, { userId }, context) => {
-      const viewerId = requireViewer(context);
+      const viewerId = requireViewerId(context);
       const targetId = await requireOtherUser(context, viewerId, userId);
       await context.store.unfollow(viewerId, targetId, context.requestId);
       return reference(targetId);

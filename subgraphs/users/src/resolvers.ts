@@ -1,5 +1,5 @@
 import { hashPassword, verifyPassword } from '@micropost/auth';
-import { BadUserInputError, DateTimeScalar, UnauthenticatedError } from '@micropost/server';
+import { BadUserInputError, DateTimeScalar, requireViewer, UnauthenticatedError } from '@micropost/server';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { UsersContext } from './context.ts';
 import type { ProfilePatch, UserDocument } from './store.ts';
@@ -8,10 +8,6 @@ import { normalizeHandle, requireAvatarUrl, requireBio, requireDisplayName, requ
 /** The same error for an unknown handle and a wrong password, so sign-in cannot probe for accounts. */
 const WRONG_CREDENTIALS = 'Wrong handle or password.';
 
-function requireViewer(context: UsersContext): string {
-  if (!context.viewer) throw new UnauthenticatedError();
-  return context.viewer.userId;
-}
 
 async function authPayload(context: UsersContext, user: UserDocument) {
   return { token: await context.tokens.issue(user._id.toHexString()), user };
