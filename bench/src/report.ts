@@ -24,7 +24,8 @@ export function markdown(result: BenchResult): string {
       `Seeded in ${seed.seconds.total} s (writing the source stores and publishing: users ${seed.seconds.users} s, follows ${seed.seconds.follows} s, posts ${seed.seconds.posts} s; then the projections caught up in ${seed.seconds.projections} s). Method: ${seed.method}.` +
       (Object.keys(seed.purged).length > 0
         ? ` Search lagged behind: ${Object.entries(seed.purged).map(([queue, count]) => `${fmt(count)} events purged from ${queue}`).join(', ')} (the search index covers the rest).`
-        : ''),
+        : '') +
+      (seed.backlog ? ` **The projections had not caught up when the seed stopped waiting** (${seed.backlog}); the scenarios ran on them as they were.` : ''),
     '',
   );
   if (result.feedRead) {

@@ -53,6 +53,7 @@ export async function runBench(options: { config?: BenchConfig; external?: Exter
         posts: seeded.posts,
         timelineEntries: seeded.timelineEntries,
         purged: seeded.purged,
+        backlog: seeded.backlog,
         seconds: seeded.seconds,
         method: seeded.method,
         readers: seeded.readers.length,

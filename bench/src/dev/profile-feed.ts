@@ -9,7 +9,7 @@ import { startStack } from '../stack.ts';
 
 const stack = await startStack();
 try {
-  const seeded = await seed(stack, { users: 300, bigAuthorFollowers: 200, midAuthorFollowers: 50, followsPerUser: 1, posts: 150, searchWaitMs: 1000 });
+  const seeded = await seed(stack, { users: 300, bigAuthorFollowers: 200, midAuthorFollowers: 50, followsPerUser: 1, posts: 150, searchWaitMs: 1000, drainTimeoutMs: 300_000 });
   let log: { subgraph: string; name: string; collection: string; filter: string; at: number }[] | null = null;
   const port = await freePort();
   const graph = await startGraph({ ...process.env, ...stack.env, PORT: String(port) }, ALL_SUBGRAPHS, {

@@ -7,7 +7,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Collection, CommandStartedEvent, Db } from 'mongodb';
 import { ForwardedIdentities } from '@micropost/auth';
-import { amqpEnv, authEnv, httpEnv, logEnv, mongoEnv, parseEnvPair, type z } from '@micropost/config';
+import { amqpEnv, authEnv, httpEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
 import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
 import { connectMongo, subgraphDatabase } from '@micropost/mongo';
@@ -16,7 +16,15 @@ import { maskInternalErrors } from './errors.ts';
 import { graphqlRequestListener, listen } from './http.ts';
 import type { PeriodicTask } from './periodic-task.ts';
 
-const baseEnv = { ...logEnv, ...httpEnv(0), ...mongoEnv, ...amqpEnv, INTERNAL_SECRET: authEnv.INTERNAL_SECRET };
+const baseEnv = {
+  ...logEnv,
+  ...httpEnv(0),
+  ...mongoEnv,
+  ...amqpEnv,
+  INTERNAL_SECRET: authEnv.INTERNAL_SECRET,
+  /** Longest wait between the outbox relay's idle polls (it starts at 1 s and doubles while idle). */
+  OUTBOX_MAX_POLL_MS: z.coerce.number().int().min(1000).default(8000),
+};
 type BaseEnv = z.infer<z.ZodObject<typeof baseEnv>>;
 
 /** What a subgraph's `setup` is given: everything that lives as long as the process. */
@@ -99,7 +107,7 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     let relay: OutboxRelay | undefined;
     const db = subgraphDatabase(mongo, env.MONGO_DB_PREFIX, definition.name);
     const parts = await definition.setup({ env, db, bus, logger, outbox: { notify: () => relay?.notify() } });
-    relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger });
+    relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger, maxPollMs: env.OUTBOX_MAX_POLL_MS });
     relay.start();
     stack.push(() => relay.stop());
     for (const task of parts.background ?? []) {
