@@ -54,7 +54,7 @@ async function buildFerretDB(log: Log): Promise<void> {
   if (go === undefined) {
     throw new Error(
       'FerretDB (the embedded MongoDB-compatible database) must be built, but `go` is not on PATH. ' +
-        'Install Go 1.22 or newer (https://go.dev/dl/), or set FERRETDB_BIN to a ferretdb binary, or set MONGO_URL to a MongoDB server.',
+        'Install Go 1.22 or newer (from go.dev or your package manager), or set FERRETDB_BIN to a ferretdb binary, or set MONGO_URL to a MongoDB server.',
     );
   }
   const cacheDir = join(repoRoot, '.cache');
