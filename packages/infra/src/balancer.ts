@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureDebianPackage, findCommand } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
 import { repoRoot } from './paths.ts';
 import { isPortOpen } from './ports.ts';
-import { killOnExit, OutputTail, poll, terminate } from './process.ts';
+import { Daemon } from './process.ts';
 
 /** The balancer's configuration, shared with docker-compose.yml. */
 export const HAPROXY_CONFIG = join(repoRoot, 'deploy', 'haproxy.cfg');
@@ -30,27 +29,12 @@ export function ensureHaproxyInstalled({ log = stderrLog }: { log?: Log } = {}):
 export async function startBalancer({ port, servers, log = stderrLog }: BalancerOptions): Promise<RunningBalancer> {
   const haproxy = findCommand('haproxy');
   if (haproxy === undefined) throw new Error('haproxy is not installed');
-  const child = spawn(haproxy, ['-db', '-f', HAPROXY_CONFIG], {
+  const daemon = new Daemon('HAProxy', haproxy, ['-db', '-f', HAPROXY_CONFIG], {
     env: { ...process.env, BALANCER_BIND: `127.0.0.1:${port}`, SERVER_A: servers[0], SERVER_B: servers[1] },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
-  const forget = killOnExit(child.pid ?? 0);
-  const tail = new OutputTail();
-  child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-  const stop = async () => {
-    await terminate(child, 5_000);
-    forget();
-  };
+  const stop = () => daemon.stop(5_000);
   try {
-    await poll(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`HAProxy exited during start-up (${child.exitCode}):\n${tail}`);
-        return isPortOpen(port);
-      },
-      { timeoutMs: 10_000, message: () => `HAProxy did not listen on ${port}:\n${tail}` },
-    );
+    await daemon.waitUntil(() => isPortOpen(port), { timeoutMs: 10_000, what: `listen on ${port}` });
   } catch (error) {
     await stop();
     throw error;

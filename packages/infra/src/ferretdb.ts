@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { stderrLog, type Log } from './log.ts';
 import { repoRoot } from './paths.ts';
 import { freePort } from './ports.ts';
-import { killOnExit, OutputTail, poll, run, terminate, which } from './process.ts';
+import { Daemon, run, which } from './process.ts';
 
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -136,31 +135,11 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
     '--debug-addr=-',
   ];
   const started = Date.now();
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const forget = killOnExit(child.pid ?? 0);
-  const tail = new OutputTail();
-  child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-  let spawnError: Error | undefined;
-  child.once('error', (error) => (spawnError = error));
-
+  const daemon = new Daemon('FerretDB', bin, args);
   const url = `mongodb://127.0.0.1:${port}/`;
-  const stop = async () => {
-    await terminate(child, 10_000);
-    forget();
-  };
-
+  const stop = () => daemon.stop(10_000);
   try {
-    await poll(
-      async () => {
-        if (spawnError) throw new Error(`Could not start ${bin}: ${spawnError.message}`);
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`FerretDB exited during start-up (${child.exitCode ?? child.signalCode}) on port ${port}:\n${tail}`);
-        }
-        return ping(url);
-      },
-      { timeoutMs: startTimeoutMs, intervalMs: 100, message: () => `FerretDB did not answer a ping on ${url} within ${startTimeoutMs} ms:\n${tail}` },
-    );
+    await daemon.waitUntil(() => ping(url), { timeoutMs: startTimeoutMs, what: `answer a ping on ${url}` });
   } catch (error) {
     await stop();
     throw error;

@@ -125,3 +125,54 @@ export async function poll<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * A long-running child (database, broker, balancer) in its own process group, registered with
+ * `killOnExit`, its recent output kept to explain a failed start.
+ */
+export class Daemon {
+  readonly child: ChildProcess;
+  readonly tail = new OutputTail();
+  #spawnError: Error | undefined;
+  readonly #forget: () => void;
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: readonly string[],
+    options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  ) {
+    this.child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.#forget = killOnExit(this.child.pid ?? 0);
+    this.child.stdout!.on('data', (chunk: Buffer) => this.tail.push(chunk));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.tail.push(chunk));
+    this.child.once('error', (error) => (this.#spawnError = error));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Polls `isReady` until it holds; fails at once, quoting the daemon's output, if it exits meanwhile. */
+  async waitUntil(isReady: () => Promise<boolean>, { timeoutMs, intervalMs = 100, what }: { timeoutMs: number; intervalMs?: number; what: string }): Promise<void> {
+    await poll(
+      async () => {
+        if (this.#spawnError) throw new Error(`Could not start ${this.name}: ${this.#spawnError.message}`);
+        if (!this.running) throw new Error(`${this.name} exited during start-up (${this.child.exitCode ?? this.child.signalCode}):\n${this.tail}`);
+        return isReady();
+      },
+      { timeoutMs, intervalMs, message: () => `${this.name} did not ${what} within ${timeoutMs} ms:\n${this.tail}` },
+    );
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await terminate(this.child, graceMs);
+    this.forget();
+  }
+
+  /** For daemons stopped another way (e.g. `rabbitmqctl stop`): no longer killed on exit. */
+  forget(): void {
+    this.#forget();
+  }
+}

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDebianPackage } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
 import { freePort, isPortOpen } from './ports.ts';
-import { exited, killOnExit, OutputTail, poll, run, which } from './process.ts';
+import { Daemon, exited, poll, run, which } from './process.ts';
 
 /**
  * Debian's /usr/sbin/rabbitmq-* wrappers `su` to the rabbitmq user when run as root, which could
@@ -110,36 +109,25 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Runni
   const amqpUrl = `amqp://guest:guest@127.0.0.1:${port}`;
   const managementUrl = `http://127.0.0.1:${managementPort}`;
   const started = Date.now();
-  const child = spawn(server, [], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const forget = killOnExit(child.pid ?? 0);
-  const tail = new OutputTail();
-  child.stdout.on('data', (chunk: Buffer) => tail.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => tail.push(chunk));
-  let spawnError: Error | undefined;
-  child.once('error', (error) => (spawnError = error));
-  const gone = exited(child);
+  const daemon = new Daemon(`RabbitMQ node ${nodeName}`, server, [], { env, cwd: dir });
+  const gone = exited(daemon.child);
 
   const rabbitmqctl = async (...args: string[]) => {
     const result = await run(ctl, ['-n', nodeName, ...args], { env, cwd: dir, timeoutMs: 60_000 });
     if (result.code !== 0) throw new Error(`rabbitmqctl -n ${nodeName} ${args.join(' ')} failed (${result.code ?? result.signal}):\n${result.output}`);
   };
 
+  // The management listener can come up before the AMQP listener fails to bind, so check both.
   const ready = (timeoutMs: number) =>
-    poll(
-      async () => {
-        if (spawnError) throw new Error(`Could not start ${server}: ${spawnError.message}`);
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`RabbitMQ node ${nodeName} exited during start-up (${child.exitCode ?? child.signalCode}):\n${tail}`);
-        }
-        // The management listener can come up before the AMQP listener fails to bind, so check both.
-        return (await managementAnswers(managementUrl)) && (await isPortOpen(port));
-      },
-      { timeoutMs, intervalMs: 200, message: () => `RabbitMQ node ${nodeName} did not answer on ${managementUrl} within ${timeoutMs} ms:\n${tail}` },
-    );
+    daemon.waitUntil(async () => (await managementAnswers(managementUrl)) && (await isPortOpen(port)), {
+      timeoutMs,
+      intervalMs: 200,
+      what: `answer on ${managementUrl}`,
+    });
 
   /** Falls back to killing the VM (its pid is in the pid file) and the wrapper script group. */
   const kill = () => {
-    for (const pid of [readPid(env.RABBITMQ_PID_FILE!), child.pid === undefined ? undefined : -child.pid]) {
+    for (const pid of [readPid(env.RABBITMQ_PID_FILE!), daemon.child.pid === undefined ? undefined : -daemon.child.pid]) {
       if (pid === undefined) continue;
       try {
         process.kill(pid, 'SIGKILL');
@@ -150,13 +138,13 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Runni
   };
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (daemon.running) {
       await rabbitmqctl('stop').catch(() => kill());
       const timer = setTimeout(kill, 30_000);
       await gone;
       clearTimeout(timer);
     }
-    forget();
+    daemon.forget();
   };
 
   try {
