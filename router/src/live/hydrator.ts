@@ -48,8 +48,33 @@ function inlineVariables<T extends SelectionSetNode | FragmentDefinitionNode>(no
   return visit(node, { Variable: (variable) => literal(variables[variable.name.value]) }) as T;
 }
 
+interface SelectionDescription {
+  readonly selection: string;
+  readonly fragments: string;
+  readonly personal: boolean;
+}
+
+/**
+ * Descriptions by the subscription document's field node, then by its variables: a subscription's
+ * selection never changes, so each event's resolvers reuse it instead of printing it again per
+ * subscriber. Dropped with the document when the subscription ends.
+ */
+const described = new WeakMap<FieldNode, Map<string, SelectionDescription>>();
+
+function describeSelection(info: GraphQLResolveInfo): SelectionDescription {
+  const byVariables = described.get(info.fieldNodes[0]!) ?? new Map<string, SelectionDescription>();
+  described.set(info.fieldNodes[0]!, byVariables);
+  const variablesKey = JSON.stringify(info.variableValues);
+  let description = byVariables.get(variablesKey);
+  if (!description) {
+    description = printSelection(info);
+    byVariables.set(variablesKey, description);
+  }
+  return description;
+}
+
 /** The selection set and every fragment it uses, printed: the cache key and the query text. */
-function describeSelection(info: GraphQLResolveInfo): { selection: string; fragments: string; personal: boolean } {
+function printSelection(info: GraphQLResolveInfo): SelectionDescription {
   const fieldNode: FieldNode = info.fieldNodes[0]!;
   const used = new Map<string, FragmentDefinitionNode>();
   let personal = false;
