@@ -4,11 +4,24 @@ import { run, which } from './process.ts';
 const SBIN = '/usr/sbin:/usr/local/sbin:/opt/homebrew/sbin';
 
 /**
- * Makes sure `command` exists, installing Debian's `pkg` with apt-get when it is missing and we are
- * root on a Debian-like system (saying so); elsewhere throws with `howToProvide`.
+ * Makes sure `command` exists (or `isInstalled` holds, for packages whose programs are not on
+ * PATH), installing Debian's `pkg` with apt-get when it is missing and we are root on a Debian-like
+ * system (saying so); elsewhere throws with `howToProvide`.
  */
-export async function ensureDebianPackage({ command, pkg, howToProvide, log = stderrLog }: { command: string; pkg: string; howToProvide: string; log?: Log }): Promise<void> {
-  if (which(command) ?? which(command, SBIN)) return;
+export async function ensureDebianPackage({
+  command,
+  pkg,
+  howToProvide,
+  log = stderrLog,
+  isInstalled = () => findCommand(command) !== undefined,
+}: {
+  command: string;
+  pkg: string;
+  howToProvide: string;
+  log?: Log;
+  isInstalled?: () => boolean;
+}): Promise<void> {
+  if (isInstalled()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const aptGet = which('apt-get');
   if (!isRoot || aptGet === undefined) {

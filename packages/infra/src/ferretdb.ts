@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { stderrLog, type Log } from './log.ts';
 import { repoRoot } from './paths.ts';
 import { freePort } from './ports.ts';
+import { startPostgres } from './postgres.ts';
 import { Daemon, run, which } from './process.ts';
 
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -98,7 +99,7 @@ async function buildFerretDB(log: Log): Promise<void> {
 }
 
 export interface FerretDBOptions {
-  /** SQLite files and FerretDB state live here; created if missing. */
+  /** The PostgreSQL cluster (`postgres/`) and FerretDB's state live here; created if missing. */
   dataDir: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -116,20 +117,27 @@ export interface RunningFerretDB {
   stop(): Promise<void>;
 }
 
-/** Starts FerretDB on SQLite and resolves once it answers a MongoDB `ping`. */
+/**
+ * Starts FerretDB on its main backend, a private PostgreSQL cluster, and resolves once it answers a
+ * MongoDB `ping`. Not on SQLite: FerretDB 1.24's SQLite backend pushes no filter but `_id` equality
+ * down (every other query decodes the whole collection in Go: a home timeline read took 734 ms at
+ * 20,000 entries, against 13 ms on PostgreSQL) and its updates by `_id` scan too (96 ms vs 15 ms).
+ */
 export async function startFerretDB(options: FerretDBOptions): Promise<RunningFerretDB> {
   const { dataDir, log = stderrLog, startTimeoutMs = 30_000 } = options;
   const bin = options.bin ?? (await ensureFerretDB({ log }));
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
-  mkdirSync(dataDir, { recursive: true });
   const dir = dataDir.replace(/\/$/, '');
+  const stateDir = join(dir, 'ferretdb');
+  mkdirSync(stateDir, { recursive: true });
+  const postgres = await startPostgres({ dataDir: join(dir, 'postgres'), log, startTimeoutMs });
 
   const args = [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dir}/`,
+    '--handler=postgresql',
+    `--postgresql-url=${postgres.url}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
-    `--state-dir=${dir}`,
+    `--state-dir=${stateDir}`,
     '--log-level=warn',
     // Its metrics/pprof HTTP listener defaults to 127.0.0.1:8088, which would clash between instances.
     '--debug-addr=-',
@@ -137,7 +145,10 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
   const started = Date.now();
   const daemon = new Daemon('FerretDB', bin, args);
   const url = `mongodb://127.0.0.1:${port}/`;
-  const stop = () => daemon.stop(10_000);
+  const stop = async () => {
+    await daemon.stop(10_000);
+    await postgres.stop();
+  };
   try {
     await daemon.waitUntil(() => ping(url), { timeoutMs: startTimeoutMs, what: `answer a ping on ${url}` });
   } catch (error) {

@@ -3,6 +3,7 @@ export { stderrLog } from './log.ts';
 export { repoRoot } from './paths.ts';
 export { freePort, isPortOpen } from './ports.ts';
 export { which, run, exited, terminate, poll, killOnExit, type RunResult } from './process.ts';
+export { ensurePostgresInstalled, findPostgresBin, startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
 export { ensureFerretDB, startFerretDB, ferretdbCacheBin, FERRETDB_VERSION, type FerretDBOptions, type RunningFerretDB } from './ferretdb.ts';
 export {
   ensureRabbitMQInstalled,

@@ -66,11 +66,11 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** SIGTERM, then SIGKILL if the child outlives `graceMs`; resolves when it is gone. */
-export async function terminate(child: ChildProcess, graceMs = 10_000): Promise<void> {
+/** `signal` (SIGTERM), then SIGKILL if the child outlives `graceMs`; resolves when it is gone. */
+export async function terminate(child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = exited(child);
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await gone;
   clearTimeout(timer);
@@ -140,7 +140,7 @@ export class Daemon {
     readonly name: string,
     command: string,
     args: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+    options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {},
   ) {
     this.child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.#forget = killOnExit(this.child.pid ?? 0);
@@ -165,9 +165,9 @@ export class Daemon {
     );
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  async stop(graceMs = 10_000): Promise<void> {
-    await terminate(this.child, graceMs);
+  /** `signal` (SIGTERM), then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await terminate(this.child, graceMs, signal);
     this.forget();
   }
 

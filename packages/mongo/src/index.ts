@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, ObjectId, type CommandStartedEvent, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, ObjectId, type Collection, type CommandStartedEvent, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
 
 export { ObjectId };
 
@@ -49,6 +49,26 @@ export function subgraphDatabase(client: MongoClient, prefix: string, subgraph: 
 /** True when a write failed on a unique index. */
 export function isDuplicateKeyError(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
+}
+
+/**
+ * Inserts the documents that are not there yet (by unique index, usually `_id`) in one unordered
+ * batch and returns those it inserted: the idempotent write of projections. Cheaper than an upsert
+ * per document on MongoDB and far cheaper on FerretDB, which answers each upsert with a query first
+ * (20,000 timeline entries: 1 s as inserts, 104 s as upserts on FerretDB 1.24 with PostgreSQL).
+ */
+export async function insertMissing<T extends Document>(collection: Collection<T>, documents: readonly OptionalUnlessRequiredId<T>[]): Promise<OptionalUnlessRequiredId<T>[]> {
+  if (documents.length === 0) return [];
+  try {
+    await collection.insertMany([...documents], { ordered: false });
+    return [...documents];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const failed = [error.writeErrors].flat();
+    if (failed.some((writeError) => writeError.code !== 11000)) throw error;
+    const present = new Set(failed.map((writeError) => writeError.index));
+    return documents.filter((_, index) => !present.has(index));
+  }
 }
 
 /** Parses a client-supplied id; null when it cannot be an ObjectId (so lookups find nothing). */

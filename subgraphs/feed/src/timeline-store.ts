@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import { insertMissing } from '@micropost/mongo';
 
 /** Entries kept per home timeline (Twitter's figure; Mastodon's is of the same order). */
 export const TIMELINE_CAP = 800;
@@ -84,26 +85,21 @@ export class TimelineStore {
 
   /**
    * Puts the entries into their timelines (idempotent: an entry already there stays as it is), in
-   * unordered bulk upserts of WRITE_BATCH, then trims every timeline that grew past cap + slack.
+   * unordered bulk inserts of WRITE_BATCH, then trims every timeline that grew past cap + slack.
    * Returns the entries a trim took right away (an old post arriving into a full timeline).
    */
   async add(entries: readonly TimelineEntry[]): Promise<TimelineEntry[]> {
     const trimmedAway: TimelineEntry[] = [];
     for (let start = 0; start < entries.length; start += WRITE_BATCH) {
       const batch = entries.slice(start, start + WRITE_BATCH);
-      const result = await this.timelines.bulkWrite(
-        batch.map(({ ownerId, postId, authorId, createdAt }) => ({
-          updateOne: { filter: { _id: entryId(ownerId, postId) }, update: { $setOnInsert: { ownerId, postId, authorId, createdAt } }, upsert: true },
-        })),
-        { ordered: false },
+      const inserted = await insertMissing(
+        this.timelines,
+        batch.map(({ ownerId, postId, authorId, createdAt }) => ({ _id: entryId(ownerId, postId), ownerId, postId, authorId, createdAt })),
       );
-      const inserted = new Map<string, number>();
-      for (const index of Object.keys(result.upsertedIds)) {
-        const ownerId = batch[Number(index)]!.ownerId;
-        inserted.set(ownerId, (inserted.get(ownerId) ?? 0) + 1);
-      }
-      if (inserted.size === 0) continue;
-      const cuts = await this.#countAndTrim(inserted);
+      if (inserted.length === 0) continue;
+      const perOwner = new Map<string, number>();
+      for (const { ownerId } of inserted) perOwner.set(ownerId, (perOwner.get(ownerId) ?? 0) + 1);
+      const cuts = await this.#countAndTrim(perOwner);
       trimmedAway.push(...batch.filter((entry) => cuts.has(entry.ownerId) && isAtOrPast(entry, cuts.get(entry.ownerId)!)));
     }
     return trimmedAway;
