@@ -98,6 +98,9 @@ async function buildFerretDB(log: Log): Promise<void> {
   log(`FerretDB ${FERRETDB_VERSION} built.`);
 }
 
+/** FerretDB's pool of PostgreSQL connections (the cluster allows a few more, for psql). */
+const BACKEND_CONNECTIONS = 200;
+
 export interface FerretDBOptions {
   /** The PostgreSQL cluster (`postgres/`) and FerretDB's state live here; created if missing. */
   dataDir: string;
@@ -130,11 +133,12 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
   const dir = dataDir.replace(/\/$/, '');
   const stateDir = join(dir, 'ferretdb');
   mkdirSync(stateDir, { recursive: true });
-  const postgres = await startPostgres({ dataDir: join(dir, 'postgres'), log, startTimeoutMs });
+  const postgres = await startPostgres({ dataDir: join(dir, 'postgres'), maxConnections: BACKEND_CONNECTIONS + 20, log, startTimeoutMs });
 
   const args = [
     '--handler=postgresql',
-    `--postgresql-url=${postgres.url}`,
+    // Room above FerretDB's default of 50 backend connections: see UPDATES_PER_COMMAND in @micropost/mongo.
+    `--postgresql-url=${postgres.url}?pool_max_conns=${BACKEND_CONNECTIONS}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
     `--state-dir=${stateDir}`,

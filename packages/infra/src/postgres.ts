@@ -58,6 +58,8 @@ export interface PostgresOptions {
   dataDir: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** PostgreSQL's `max_connections` (default 100). */
+  maxConnections?: number;
   log?: Log;
   startTimeoutMs?: number;
 }
@@ -92,7 +94,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const daemon = new Daemon(
     'PostgreSQL',
     join(bin, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off'],
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off', '-c', `max_connections=${options.maxConnections ?? 100}`],
     asAccount,
   );
   // SIGINT is PostgreSQL's "fast" shutdown: SIGTERM would wait for every client to disconnect.

@@ -1,4 +1,15 @@
-import { MongoBulkWriteError, MongoClient, MongoServerError, ObjectId, type Collection, type CommandStartedEvent, type Db, type Document, type OptionalUnlessRequiredId } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  ObjectId,
+  type Collection,
+  type CommandStartedEvent,
+  type Db,
+  type Document,
+  type OptionalUnlessRequiredId,
+  type UpdateOneModel,
+} from 'mongodb';
 
 export { ObjectId };
 
@@ -68,6 +79,25 @@ export async function insertMissing<T extends Document>(collection: Collection<T
     if (failed.some((writeError) => writeError.code !== 11000)) throw error;
     const present = new Set(failed.map((writeError) => writeError.index));
     return documents.filter((_, index) => !present.has(index));
+  }
+}
+
+/**
+ * Update statements per `update` command sent by `updateEach`. FerretDB 1.24 keeps the backend
+ * connection of every statement's read open until the whole command ends (a `defer` inside its
+ * per-statement loop) and each statement's write needs one more, from a pool of 50 by default: a
+ * command of 50 updates (a fan-out's counters, a post's index terms) deadlocks FerretDB for every
+ * client. Small commands keep concurrent writers far from the pool's size.
+ */
+export const UPDATES_PER_COMMAND = 8;
+
+/** Applies the updates, unordered, UPDATES_PER_COMMAND statements per round trip. */
+export async function updateEach<T extends Document>(collection: Collection<T>, updates: readonly UpdateOneModel<T>[]): Promise<void> {
+  for (let start = 0; start < updates.length; start += UPDATES_PER_COMMAND) {
+    await collection.bulkWrite(
+      updates.slice(start, start + UPDATES_PER_COMMAND).map((updateOne) => ({ updateOne })),
+      { ordered: false },
+    );
   }
 }
 

@@ -1,5 +1,5 @@
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
-import { insertMissing } from '@micropost/mongo';
+import type { Collection, Db } from 'mongodb';
+import { insertMissing, updateEach } from '@micropost/mongo';
 
 /** Entries kept per home timeline (Twitter's figure; Mastodon's is of the same order). */
 export const TIMELINE_CAP = 800;
@@ -106,10 +106,10 @@ export class TimelineStore {
   }
 
   async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<Map<string, Cut>> {
-    const increments: AnyBulkWriteOperation<TimelineOwnerDocument>[] = [...inserted].map(([ownerId, count]) => ({
-      updateOne: { filter: { _id: ownerId }, update: { $inc: { entries: count } }, upsert: true },
-    }));
-    await this.owners.bulkWrite(increments, { ordered: false });
+    await updateEach(
+      this.owners,
+      [...inserted].map(([ownerId, count]) => ({ filter: { _id: ownerId }, update: { $inc: { entries: count } }, upsert: true })),
+    );
     const { cap, slack } = this.options;
     const overfull = await this.owners.find({ _id: { $in: [...inserted.keys()] }, entries: { $gte: cap + slack } }).toArray();
     const cuts = new Map<string, Cut>();

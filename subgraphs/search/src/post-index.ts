@@ -1,4 +1,5 @@
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
+import { updateEach } from '@micropost/mongo';
 import { fromFieldKey, toFieldKey } from './field-keys.ts';
 import type { PostPosition } from './query-rules.ts';
 import { containsTerm, joinTerms, postTerms } from './tokenize.ts';
@@ -103,10 +104,11 @@ export class PostIndex {
     const key = toFieldKey(postId);
     const posting: Posting = { t, w: joinTerms(terms) };
     if (terms.length > 0) {
-      await this.buckets.bulkWrite(
-        terms.map((term) => ({ updateOne: { filter: { _id: bucketId(term, hour) }, update: { $set: { [`e.${key}`]: posting } }, upsert: true } })),
+      await updateEach(
+        this.buckets,
+        terms.map((term) => ({ filter: { _id: bucketId(term, hour) }, update: { $set: { [`e.${key}`]: posting } }, upsert: true })),
       );
-      await this.terms.bulkWrite(terms.map((term) => ({ updateOne: { filter: { _id: term }, update: { $set: { [`h.${hour}`]: true } }, upsert: true } })));
+      await updateEach(this.terms, terms.map((term) => ({ filter: { _id: term }, update: { $set: { [`h.${hour}`]: true } }, upsert: true })));
     }
     const after = await this.posts.findOne({ _id: postId });
     if (after?.deleted) await this.#removePostings(postId, t, terms);
@@ -127,10 +129,7 @@ export class PostIndex {
     if (terms.length === 0) return;
     const hour = Math.floor(t / HOUR_MS);
     const key = toFieldKey(postId);
-    const operations: AnyBulkWriteOperation<Bucket>[] = terms.map((term) => ({
-      updateOne: { filter: { _id: bucketId(term, hour) }, update: { $unset: { [`e.${key}`]: '' } } },
-    }));
-    await this.buckets.bulkWrite(operations);
+    await updateEach(this.buckets, terms.map((term) => ({ filter: { _id: bucketId(term, hour) }, update: { $unset: { [`e.${key}`]: '' } } })));
   }
 
   /** Posts containing every term, newest first, strictly older than `after`: up to `first + 1` of them. */

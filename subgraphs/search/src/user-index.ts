@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { updateEach } from '@micropost/mongo';
 import { fromFieldKey, toFieldKey } from './field-keys.ts';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
@@ -85,8 +86,9 @@ export class UserIndex {
     const prefixes = prefixesOf(words);
     const key = toFieldKey(userId);
     const entry: PrefixEntry = { h: handle, w };
-    await this.prefixes.bulkWrite(
-      prefixes.map((prefix) => ({ updateOne: { filter: { _id: prefix }, update: { $set: { [`u.${key}`]: entry } }, upsert: true } })),
+    await updateEach(
+      this.prefixes,
+      prefixes.map((prefix) => ({ filter: { _id: prefix }, update: { $set: { [`u.${key}`]: entry } }, upsert: true })),
     );
     const kept = new Set(prefixes);
     const stale = [...new Set([...(current?.prefixes ?? []), ...(current?.stale ?? [])])].filter((prefix) => !kept.has(prefix));
@@ -96,7 +98,7 @@ export class UserIndex {
 
   async #clean(userId: string, stale: readonly string[]): Promise<void> {
     const key = toFieldKey(userId);
-    await this.prefixes.bulkWrite(stale.map((prefix) => ({ updateOne: { filter: { _id: prefix }, update: { $unset: { [`u.${key}`]: '' } } } })));
+    await updateEach(this.prefixes, stale.map((prefix) => ({ filter: { _id: prefix }, update: { $unset: { [`u.${key}`]: '' } } })));
     await this.users.updateOne({ _id: userId }, { $set: { stale: [] } });
   }
 

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MongoClient } from 'mongodb';
+import { createTestServices, type TestServices } from '@micropost/testing';
+import { connectMongo, insertMissing, updateEach } from '../src/index.ts';
+
+let services: TestServices;
+let client: MongoClient;
+
+beforeAll(async () => {
+  services = await createTestServices();
+  client = await connectMongo(services.mongoUrl);
+});
+afterAll(async () => {
+  await client?.close();
+  await services?.dispose();
+});
+
+const collection = <T extends { _id: string }>(name: string) => client.db(`${services.dbPrefix}mongo`).collection<T>(name);
+
+describe('insertMissing', () => {
+  it('inserts what is missing, keeps what is there, and says which it inserted', async () => {
+    const entries = collection<{ _id: string; v: number }>('entries');
+    await entries.insertMany([{ _id: 'b', v: 0 }, { _id: 'd', v: 0 }]);
+    const inserted = await insertMissing(entries, ['a', 'b', 'c', 'd', 'e'].map((_id) => ({ _id, v: 1 })));
+    expect(inserted.map((entry) => entry._id)).toEqual(['a', 'c', 'e']);
+    const stored = await entries.find().sort({ _id: 1 }).toArray();
+    expect(stored).toEqual([{ _id: 'a', v: 1 }, { _id: 'b', v: 0 }, { _id: 'c', v: 1 }, { _id: 'd', v: 0 }, { _id: 'e', v: 1 }]);
+    expect(await insertMissing(entries, [{ _id: 'a', v: 2 }])).toEqual([]);
+  });
+});
+
+describe('updateEach', () => {
+  // One `update` command of this many statements wedges FerretDB 1.24 (its 50-connection pool runs
+  // dry inside the command); in small commands they all apply.
+  it('applies hundreds of upserts and increments', async () => {
+    const counters = collection<{ _id: string; n: number }>('counters');
+    const ids = Array.from({ length: 300 }, (_, i) => `c${i}`);
+    await updateEach(counters, ids.map((_id) => ({ filter: { _id }, update: { $inc: { n: 1 } }, upsert: true })));
+    await updateEach(counters, ids.map((_id, i) => ({ filter: { _id }, update: { $inc: { n: i } } })));
+    const stored = await counters.find().toArray();
+    expect(stored).toHaveLength(300);
+    expect(stored.every((counter) => counter.n === 1 + Number(counter._id.slice(1)))).toBe(true);
+  });
+});
