@@ -7,8 +7,10 @@ import {
   type CommandStartedEvent,
   type Db,
   type Document,
+  type Filter,
   type OptionalUnlessRequiredId,
   type UpdateOneModel,
+  type WithId,
 } from 'mongodb';
 
 export { ObjectId };
@@ -33,8 +35,8 @@ async function open(url: string, options: ConnectOptions, maxPoolSize?: number):
   return client;
 }
 
-/** True when `url` is served by FerretDB rather than MongoDB. */
-async function isFerretDB(client: MongoClient): Promise<boolean> {
+/** True when the client talks to FerretDB rather than MongoDB. */
+export async function isFerretDB(client: MongoClient): Promise<boolean> {
   const info = await client.db('admin').command({ buildInfo: 1 });
   return typeof info.ferretdbVersion === 'string';
 }
@@ -49,7 +51,25 @@ export async function connectMongo(url: string, options: ConnectOptions = {}): P
   const probe = await open(url, {});
   const ferretdb = await isFerretDB(probe);
   await probe.close();
-  return open(url, options, ferretdb ? 1 : undefined);
+  const client = await open(url, options, ferretdb ? 1 : undefined);
+  if (ferretdb) ferretdbClients.add(client);
+  return client;
+}
+
+/** Clients that connectMongo found talking to FerretDB. */
+const ferretdbClients = new WeakSet<MongoClient>();
+
+/**
+ * The documents with these `_id`s that also match `filter`, in no particular order: a DataLoader's
+ * batch. MongoDB: one `$in` query on the `_id` index. FerretDB 1.24 evaluates `$in` itself after
+ * decoding every document of the collection, but hands `_id` equality to PostgreSQL: there, one
+ * point query per id.
+ */
+export async function findByIds<T extends Document>(collection: Collection<T>, ids: readonly unknown[], filter: Filter<T> = {}): Promise<WithId<T>[]> {
+  if (ids.length === 0) return [];
+  if (!ferretdbClients.has(collection.db.client)) return collection.find({ ...filter, _id: { $in: [...ids] } } as Filter<T>).toArray();
+  const found: (WithId<T> | null)[] = await Promise.all(ids.map((_id) => collection.findOne({ ...filter, _id } as Filter<T>)));
+  return found.filter((document) => document !== null);
 }
 
 /** Each subgraph owns one database, `<prefix><subgraph>`. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MongoClient } from 'mongodb';
 import { createTestServices, type TestServices } from '@micropost/testing';
-import { connectMongo, insertMissing, updateEach } from '../src/index.ts';
+import { connectMongo, findByIds, insertMissing, updateEach } from '../src/index.ts';
 
 let services: TestServices;
 let client: MongoClient;
@@ -40,5 +40,15 @@ describe('updateEach', () => {
     const stored = await counters.find().toArray();
     expect(stored).toHaveLength(300);
     expect(stored.every((counter) => counter.n === 1 + Number(counter._id.slice(1)))).toBe(true);
+  });
+});
+
+describe('findByIds', () => {
+  it('finds the documents among the ids that match the filter, and nothing for no ids', async () => {
+    const posts = collection<{ _id: string; live: boolean }>('posts');
+    await posts.insertMany(['p1', 'p2', 'p3', 'p4'].map((_id, i) => ({ _id, live: i !== 2 })));
+    const found = await findByIds(posts, ['p4', 'p3', 'p1', 'missing'], { live: true });
+    expect(found.map((post) => post._id).sort()).toEqual(['p1', 'p4']);
+    expect(await findByIds(posts, [])).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { insertMissing, updateEach } from '@micropost/mongo';
+import { insertMissing } from '@micropost/mongo';
 
 /** Entries kept per home timeline (Twitter's figure; Mastodon's is of the same order). */
 export const TIMELINE_CAP = 800;
@@ -106,10 +106,16 @@ export class TimelineStore {
   }
 
   async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<Map<string, Cut>> {
-    await updateEach(
-      this.owners,
-      [...inserted].map(([ownerId, count]) => ({ filter: { _id: ownerId }, update: { $inc: { entries: count } }, upsert: true })),
-    );
+    // One multi-document update per distinct increment (a fan-out adds one entry to each of up to
+    // 1,000 owners): one round trip, not one per owner, which FerretDB answers with a scan each.
+    await insertMissing(this.owners, [...inserted.keys()].map((_id) => ({ _id, entries: 0 })));
+    const ownersBy = new Map<number, string[]>();
+    for (const [ownerId, count] of inserted) {
+      const owners = ownersBy.get(count);
+      if (owners) owners.push(ownerId);
+      else ownersBy.set(count, [ownerId]);
+    }
+    for (const [count, ownerIds] of ownersBy) await this.owners.updateMany({ _id: { $in: ownerIds } }, { $inc: { entries: count } });
     const { cap, slack } = this.options;
     const overfull = await this.owners.find({ _id: { $in: [...inserted.keys()] }, entries: { $gte: cap + slack } }).toArray();
     const cuts = new Map<string, Cut>();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Filter } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { isDuplicateKeyError, ObjectId, parseObjectId } from '@micropost/mongo';
+import { findByIds, isDuplicateKeyError, ObjectId, parseObjectId } from '@micropost/mongo';
 import { olderThan, type Page } from '@micropost/server';
 
 /**
@@ -174,7 +174,7 @@ export class FollowStore {
   /** One query for a whole batch; results line up with `userIds` (zeros for unknown or malformed ids). */
   async countsOf(userIds: readonly string[]): Promise<FollowCounts[]> {
     const ids = validIds(userIds);
-    const found = ids.length === 0 ? [] : await this.counts.find({ _id: { $in: ids } }).toArray();
+    const found = await findByIds(this.counts, ids);
     const byId = new Map(found.map((doc) => [hex(doc._id), doc]));
     return userIds.map((id) => {
       const doc = byId.get(id.toLowerCase());

@@ -1,6 +1,6 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type EventEnvelope, type OutboxFields } from '@micropost/events';
-import { isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
+import { findByIds, isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
 import { olderThan, type Page } from '@micropost/server';
 
 /**
@@ -97,7 +97,7 @@ export class PostStore {
   /** One query for a whole batch; results line up with `ids` (null where there is no live post). */
   async findByIds(ids: readonly string[]): Promise<(PostDocument | null)[]> {
     const objectIds = ids.map(parseObjectId).filter((id): id is ObjectId => id !== null);
-    const found = objectIds.length === 0 ? [] : await this.posts.find({ _id: { $in: objectIds }, ...LIVE }).toArray();
+    const found = await findByIds(this.posts, objectIds, LIVE);
     const byId = new Map(found.map((post) => [post._id.toHexString(), post]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
@@ -108,7 +108,7 @@ export class PostStore {
 
   /** One query for a batch of authors; an author who never posted has 0. */
   async postCounts(authorIds: readonly string[]): Promise<number[]> {
-    const found = await this.authors.find({ _id: { $in: [...authorIds] } }).toArray();
+    const found = await findByIds(this.authors, authorIds);
     const byId = new Map(found.map((author) => [author._id, author.postCount]));
     return authorIds.map((id) => Math.max(0, byId.get(id) ?? 0));
   }

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
+import { findByIds, isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
 import { ConflictError, NotFoundError } from '@micropost/server';
 
 /**
@@ -67,7 +67,7 @@ export class UserStore {
   /** One query for a whole batch; results line up with `ids` (null where there is no such user). */
   async findByIds(ids: readonly string[]): Promise<(UserDocument | null)[]> {
     const objectIds = ids.map(parseObjectId).filter((id): id is ObjectId => id !== null);
-    const found = objectIds.length === 0 ? [] : await this.users.find({ _id: { $in: objectIds } }).toArray();
+    const found = await findByIds(this.users, objectIds);
     const byId = new Map(found.map((user) => [user._id.toHexString(), user]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
