@@ -15,7 +15,7 @@ export function markdown(result: BenchResult): string {
     '',
     `Run ${result.startedAt}, ${result.durationSeconds} s. Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}, ` +
       `\`ulimit -n\` ${machine.fileDescriptorLimit}, load average at start ${machine.loadAverageAtStart.join(' / ')}. ` +
-      'Everything on this one machine: FerretDB 1.24.2 (SQLite), a private RabbitMQ node, servers A and B (each: every subgraph + router), HAProxy, and the load generator.',
+      'Everything on this one machine: FerretDB 1.24.2 on a private PostgreSQL cluster, a private RabbitMQ node, servers A and B (each: every subgraph + router), HAProxy, and the load generator.',
     '',
     '## Seeded data set',
     '',
@@ -68,7 +68,7 @@ export function markdown(result: BenchResult): string {
   if (result.live) {
     lines.push('## 4. Live delivery (feedUpdated on server B, posts through server A)', '');
     table(
-      ['subscriptions', 'sockets (users)', 'posts', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'B RSS before → after MiB', 'KiB per subscription', 'subscribe time s'],
+      ['subscriptions', 'sockets (users)', 'posts', 'p50 ms', 'p99 ms', 'max ms', `not delivered within ${result.config.live.deliveryTimeoutMs / 1000} s`, 'B RSS before → after MiB', 'KiB per subscription', 'subscribe time s'],
       result.live.map((run) => [fmt(run.subscriptions), fmt(run.sockets), run.posts, fmt(run.p50Ms), fmt(run.p99Ms), fmt(run.maxMs), `${run.lost} of ${fmt(run.expectedMessages)}`, `${run.rssBeforeMiB} → ${run.rssAfterMiB}`, fmt(run.kibPerSubscription, 1), fmt(run.subscribeSeconds, 1)]),
     );
   }

@@ -18,7 +18,7 @@ import {
   terminate,
   type RunningBalancer,
 } from '@micropost/infra';
-import { memoryOf, say, until } from './progress.ts';
+import { memoryOf, say, sleep, until } from './progress.ts';
 
 /** A Node process the bench started (a server, a gateway, the subgraph host), on a loopback port. */
 export interface NodeProcess {
@@ -184,4 +184,15 @@ export async function startStack(options: { external?: ExternalServices; serverN
     await stop();
     throw error;
   }
+}
+
+/** Waits (bounded) until the broker's durable queues are empty; does not fail the run when they are not. */
+export async function settleQueues(stack: Stack, timeoutMs: number): Promise<void> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    const queues = (await stack.admin.listQueues(stack.vhost)).filter((queue) => queue.durable && !queue.name.endsWith('.dlq'));
+    if (queues.every((queue) => queue.messages === 0)) return;
+    await sleep(500);
+  }
+  say(`  (queues still busy after ${timeoutMs / 1000} s; measuring anyway)`);
 }

@@ -1,7 +1,7 @@
 import { gql, load, type LoadResult } from '../load.ts';
 import { say, sleep } from '../progress.ts';
 import type { SeedResult, SeededUser } from '../seed.ts';
-import type { Stack } from '../stack.ts';
+import { settleQueues, type Stack } from '../stack.ts';
 
 export interface FanOutRun {
   author: string;
@@ -84,14 +84,3 @@ export async function writeAndFanOut(
 }
 
 const round = (value: number) => Math.round(value);
-
-/** Waits (bounded) until the broker's durable queues are empty; does not fail the run when they are not. */
-async function settleQueues(stack: Stack, timeoutMs: number): Promise<void> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    const queues = (await stack.admin.listQueues(stack.vhost)).filter((queue) => queue.durable && !queue.name.endsWith('.dlq'));
-    if (queues.every((queue) => queue.messages === 0)) return;
-    await sleep(500);
-  }
-  say(`  (queues still busy after ${timeoutMs / 1000} s; measuring anyway)`);
-}

@@ -3,7 +3,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { gql } from '../load.ts';
 import { percentile, say, sleep, until } from '../progress.ts';
 import type { SeedResult } from '../seed.ts';
-import type { Stack } from '../stack.ts';
+import { settleQueues, type Stack } from '../stack.ts';
 import { AccessTokens } from '@micropost/auth';
 
 export interface LiveRun {
@@ -44,6 +44,8 @@ export async function liveDelivery(stack: Stack, seeded: SeedResult, config: { s
   const bUrl = stack.b.url.replace(/^http/, 'ws');
   const runs: LiveRun[] = [];
   for (const n of config.subscribers) {
+    // Posts queued behind earlier work would measure the backlog, not delivery.
+    await settleQueues(stack, 60_000);
     const sockets = Math.min(n, followers.length);
     const baseline = await liveSubscriptions(stack.b.port);
     const rssBefore = stack.b.memory().rssMiB;

@@ -40,7 +40,7 @@ describe('withOutbox', () => {
   it("keeps the caller's operators and adds the events with a due time", () => {
     const event = createEvent('user.registered', { userId: 'u', handle: 'h', displayName: 'd', createdAt: new Date().toISOString() });
     const update = withOutbox({ $set: { displayName: 'x' }, $inc: { n: 1 }, $push: { tags: 'a' } }, [event]) as Record<string, Record<string, unknown>>;
-    expect(update.$set).toMatchObject({ displayName: 'x', outboxDueAt: expect.any(Date) });
+    expect(update.$set).toMatchObject({ displayName: 'x', outboxDueAt: expect.any(Date), outboxPending: true });
     expect(update.$inc).toEqual({ n: 1 });
     expect(update.$push).toEqual({ tags: 'a', outbox: { $each: [event] } });
   });

@@ -63,7 +63,7 @@ const ferretdbClients = new WeakSet<MongoClient>();
  * The documents with these `_id`s that also match `filter`, in no particular order: a DataLoader's
  * batch. MongoDB: one `$in` query on the `_id` index. FerretDB 1.24 evaluates `$in` itself after
  * decoding every document of the collection, but hands `_id` equality to PostgreSQL: there, one
- * point query per id.
+ * point query per id (20 of 10,000 users: 675 ms as one `$in`, 151 ms as 20 point queries).
  */
 export async function findByIds<T extends Document>(collection: Collection<T>, ids: readonly unknown[], filter: Filter<T> = {}): Promise<WithId<T>[]> {
   if (ids.length === 0) return [];

@@ -63,7 +63,7 @@ export class FeedEventLog {
     const events = updates.map((data) => createEvent('feed.updated', data, cause.requestId === undefined ? {} : { requestId: cause.requestId }));
     const _id = `${cause.id}/${key}`;
     try {
-      await this.outbox.insertOne({ _id, eventId: cause.id, released: false, createdAt: new Date(), outbox: events, outboxDueAt: null });
+      await this.outbox.insertOne({ _id, eventId: cause.id, released: false, createdAt: new Date(), outbox: events, outboxDueAt: null, outboxPending: false });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       await this.outbox.updateOne({ _id, released: false }, { $set: { outbox: events } });
@@ -79,7 +79,7 @@ export class FeedEventLog {
   async finish(cause: EventEnvelope): Promise<boolean> {
     const { modifiedCount } = await this.outbox.updateMany(
       { eventId: cause.id, released: false },
-      { $set: { released: true, outboxDueAt: new Date(), tombstone: true } },
+      { $set: { released: true, outboxDueAt: new Date(), outboxPending: true, tombstone: true } },
     );
     try {
       await this.handled.insertOne({ _id: cause.id, type: cause.type, handledAt: new Date() });

@@ -10,7 +10,7 @@ import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
  * fan-out reads one followee's followers).
  */
 interface FollowerDocument {
-  /** `<followeeId>/<followerId>`: lookups by `_id`, which FerretDB 1.24 (SQLite) answers without a scan. */
+  /** `<followeeId>/<followerId>`: the pair's state is one lookup by `_id`. */
   _id: string;
   followeeId: string;
   followerId: string;

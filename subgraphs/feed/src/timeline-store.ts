@@ -27,8 +27,8 @@ export interface TimelineEntry {
  * one owner; only `post.deleted` (`{ postId }`) is a broadcast, and deletions are rare.
  *
  * `_id` is `<ownerId>/<postId>`: unique by construction (and on one shard, since it embeds the
- * shard key), and it lets the hot write path (fan-out upserts, removals) address entries by `_id`,
- * the only filter FerretDB 1.24's SQLite backend answers without scanning the collection.
+ * shard key), and it lets the hot write path (fan-out inserts, removals) address entries by `_id`
+ * alone.
  */
 interface TimelineDocument extends TimelineEntry {
   _id: string;

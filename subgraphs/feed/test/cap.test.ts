@@ -54,7 +54,7 @@ describe(`the timeline store at its default cap of ${TIMELINE_CAP}`, () => {
 
 describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)', () => {
   // The same code with a smaller cap, so that fan-out, trimming, backfill and paging can be
-  // driven by real events quickly (FerretDB's SQLite backend scans for every non-_id query).
+  // driven by real events quickly.
   const cap = 40;
   let graph: TestGraph;
   let events: EventPublisher;

@@ -7,9 +7,9 @@ import { containsTerm, joinTerms, postTerms } from './tokenize.ts';
 /**
  * The post index: an inverted index from term to posts, bucketed by hour.
  *
- * Every read is a point lookup by `_id`, the one filter FerretDB 1.24 (SQLite) pushes down to its
- * backend (it evaluates any other filter in Go after reading every document, and sorts and limits
- * in memory); on MongoDB each is an `_id` index seek. So instead of one row per (term, post) found
+ * Every read is a point lookup by `_id`, which FerretDB 1.24 pushes down to its backend (it
+ * evaluates range filters and `$in` in Go after reading every document, and sorts and limits in
+ * memory); on MongoDB each is an `_id` index seek. So instead of one row per (term, post) found
  * with a range on `{ term, createdAt }`, postings live in documents whose `_id` the query can
  * compute:
  *
