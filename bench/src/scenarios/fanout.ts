@@ -55,7 +55,7 @@ export async function writeAndFanOut(
   for (const [author, followers] of authors) {
     if (followers <= 0) continue;
     // Let the write burst's fan-out settle first, so this measures one post's fan-out alone.
-    await settleQueues(stack, 30_000);
+    await settleQueues(stack, 90_000);
     const t0 = performance.now();
     const { createPost: post } = await gql<{ createPost: { id: string } }>(stack.balancerUrl, CREATE, { body: `Fan-out to ${followers} followers #bench` }, author.token);
     const responded = performance.now();
