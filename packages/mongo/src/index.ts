@@ -45,7 +45,8 @@ export async function isFerretDB(client: MongoClient): Promise<boolean> {
  * One client per process. On FerretDB 1.x the client keeps a single connection: FerretDB applies
  * an update as read-modify-write without isolation (FerretDB issue #3040), so two connections
  * updating one document lose writes (measured: 19 of 100 concurrent `$inc` survive), while one
- * connection's commands run in order. MongoDB keeps the driver's pool.
+ * connection's commands run in order (findByIds alone reads through a pool of its own). MongoDB
+ * keeps the driver's pool.
  */
 export async function connectMongo(url: string, options: ConnectOptions = {}): Promise<MongoClient> {
   const probe = await open(url, {});

@@ -15,6 +15,17 @@ afterAll(async () => {
   await services?.dispose();
 });
 
+describe('connectMongo', () => {
+  it('keeps every one of many concurrent updates to one document', async () => {
+    const counters = client.db(`${services.dbPrefix}mongo`).collection<{ _id: string; n: number; seen: number[] }>('counters');
+    await counters.insertOne({ _id: 'c', n: 0, seen: [] });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => counters.updateOne({ _id: 'c' }, { $inc: { n: 1 }, $push: { seen: i } })));
+    const counter = await counters.findOne({ _id: 'c' });
+    expect(counter?.n).toBe(100);
+    expect(counter?.seen).toHaveLength(100);
+  });
+});
+
 const collection = <T extends { _id: string }>(name: string) => client.db(`${services.dbPrefix}mongo`).collection<T>(name);
 
 describe('insertMissing', () => {
@@ -30,16 +41,17 @@ describe('insertMissing', () => {
 });
 
 describe('updateEach', () => {
-  // One `update` command of this many statements wedges FerretDB 1.24 (its 50-connection pool runs
-  // dry inside the command); in small commands they all apply.
+  // One `update` command of this many statements wedges FerretDB 1.24 (it holds a backend
+  // connection per statement until the command ends, more than its pool has); in small commands
+  // they all apply.
   it('applies hundreds of upserts and increments', async () => {
-    const counters = collection<{ _id: string; n: number }>('counters');
+    const tallies = collection<{ _id: string; n: number }>('tallies');
     const ids = Array.from({ length: 300 }, (_, i) => `c${i}`);
-    await updateEach(counters, ids.map((_id) => ({ filter: { _id }, update: { $inc: { n: 1 } }, upsert: true })));
-    await updateEach(counters, ids.map((_id, i) => ({ filter: { _id }, update: { $inc: { n: i } } })));
-    const stored = await counters.find().toArray();
+    await updateEach(tallies, ids.map((_id) => ({ filter: { _id }, update: { $inc: { n: 1 } }, upsert: true })));
+    await updateEach(tallies, ids.map((_id, i) => ({ filter: { _id }, update: { $inc: { n: i } } })));
+    const stored = await tallies.find().toArray();
     expect(stored).toHaveLength(300);
-    expect(stored.every((counter) => counter.n === 1 + Number(counter._id.slice(1)))).toBe(true);
+    expect(stored.every((tally) => tally.n === 1 + Number(tally._id.slice(1)))).toBe(true);
   });
 });
 
