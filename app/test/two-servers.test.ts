@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
-import { createTestServices, graphql, waitFor, type TestServices } from '@micropost/testing';
+import { createTestServices, graphql, registerAccount, waitFor, type TestServices } from '@micropost/testing';
 import { collect, startServerProcess, subscriptionClient, type ServerProcess } from './server-process.ts';
 
 // Servers A and B as separate processes on one database and one broker: whatever is written through
@@ -20,11 +20,7 @@ afterAll(async () => {
   await services?.dispose();
 });
 
-async function register(handle: string): Promise<{ id: string; token: string }> {
-  const response = await graphql(a.url, `mutation($h: String!) { register(handle: $h, password: "password 123") { token user { id } } }`, { variables: { h: handle } });
-  if (response.errors) throw new Error(JSON.stringify(response.errors));
-  return { id: response.data!.register.user.id, token: response.data!.register.token };
-}
+const register = (handle: string) => registerAccount(a.url, handle);
 
 const mutate = async (server: ServerProcess, token: string, query: string, variables: Record<string, unknown> = {}) => {
   const response = await graphql(server.url, query, { token, variables });

@@ -32,3 +32,21 @@ export async function graphql<Data = Record<string, any>>(url: string, query: st
 export function errorCodes(response: GraphQLResponse<unknown>): string[] {
   return (response.errors ?? []).map((error) => String(error.extensions?.code));
 }
+
+/** An account registered through the graph. */
+export interface TestAccount {
+  readonly id: string;
+  readonly handle: string;
+  readonly token: string;
+}
+
+/** Registers `handle` through the router (the graph must include users); throws on any error. */
+export async function registerAccount(url: string, handle: string): Promise<TestAccount> {
+  const response = await graphql<{ register: { token: string; user: { id: string } } }>(
+    url,
+    `mutation($handle: String!) { register(handle: $handle, password: "correct horse battery") { token user { id } } }`,
+    { variables: { handle } },
+  );
+  if (response.errors || !response.data) throw new Error(`register ${handle}: ${JSON.stringify(response.errors)}`);
+  return { id: response.data.register.user.id, handle, token: response.data.register.token };
+}

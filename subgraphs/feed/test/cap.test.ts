@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { createTestServices, graphql, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, graphql, registerAccount, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { TIMELINE_CAP, TimelineStore, TRIM_SLACK, type TimelineEntry } from '../src/timeline-store.ts';
-import { EventPublisher, HOME_FEED_IDS, homeFeedIds, newId, openFeedStore, postData, register, startGraph, waitForAcks } from './support.ts';
+import { EventPublisher, HOME_FEED_IDS, homeFeedIds, newId, openFeedStore, postData, waitForAcks } from './support.ts';
 
 let services: TestServices;
 
@@ -60,7 +60,7 @@ describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)',
   let events: EventPublisher;
   let store: Awaited<ReturnType<typeof openFeedStore>>;
   beforeAll(async () => {
-    graph = await startGraph(services.env({ FEED_TIMELINE_CAP: String(cap), FEED_TRIM_SLACK: '10' }), [usersSubgraph, feedSubgraph]);
+    graph = await startTestGraph(services.env({ FEED_TIMELINE_CAP: String(cap), FEED_TRIM_SLACK: '10' }), [usersSubgraph, feedSubgraph]);
     events = await EventPublisher.connect(services.amqpUrl);
     store = await openFeedStore(services);
   });
@@ -71,8 +71,8 @@ describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)',
   });
 
   it('keeps the newest posts by fan-out and by backfill, and pages end at the cap', { timeout: 120_000 }, async () => {
-    const early = await register(graph.url, 'early_follower');
-    const late = await register(graph.url, 'late_follower');
+    const early = await registerAccount(graph.url, 'early_follower');
+    const late = await registerAccount(graph.url, 'late_follower');
     const author = newId();
     await events.publish('follow.created', { followerId: early.id, followeeId: author, createdAt: new Date().toISOString() });
     const total = 105;

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, errorCodes, graphql, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, errorCodes, graphql, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { followsSubgraph } from '@micropost/follows';
 import { postsSubgraph } from '@micropost/posts';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
-import { register, startGraph } from './support.ts';
+
 
 let services: TestServices;
 let graph: TestGraph;
 
 beforeAll(async () => {
   services = await createTestServices();
-  graph = await startGraph(services.env(), [usersSubgraph, postsSubgraph, followsSubgraph, feedSubgraph]);
+  graph = await startTestGraph(services.env(), [usersSubgraph, postsSubgraph, followsSubgraph, feedSubgraph]);
 });
 afterAll(async () => {
   await graph?.stop();
@@ -61,9 +61,9 @@ const createPost = async (token: string, body: string): Promise<string> =>
 
 describe('the home feed, end to end', () => {
   it('follows createPost, follow, unfollow and deletePost through the router', async () => {
-    const alice = await register(graph.url, 'alice_e2e');
-    const bob = await register(graph.url, 'bob_e2e');
-    const carol = await register(graph.url, 'carol_e2e');
+    const alice = await registerAccount(graph.url, 'alice_e2e');
+    const bob = await registerAccount(graph.url, 'bob_e2e');
+    const carol = await registerAccount(graph.url, 'carol_e2e');
 
     expect(errorCodes(await graphql(graph.url, FEED))).toEqual(['UNAUTHENTICATED']);
 

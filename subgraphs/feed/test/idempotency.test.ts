@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import { createEvent, type EventEnvelope, type EventType, type EventData } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { createTestServices, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { EVENT_RETENTION_MS, FeedEventLog } from '../src/event-log.ts';
 import { FeedProjector } from '../src/event-handlers.ts';
 import { AuthorPostProjection, FollowerProjection, TOMBSTONE_RETENTION_MS } from '../src/projections.ts';
 import { TimelineStore } from '../src/timeline-store.ts';
 import { feedSubgraph } from '../src/subgraph.ts';
-import { acknowledged, EventPublisher, FeedUpdates, homeFeedIds, newId, openFeedStore, postData, register, startGraph, waitForFeed } from './support.ts';
+import { acknowledged, EventPublisher, FeedUpdates, homeFeedIds, newId, openFeedStore, postData, waitForFeed } from './support.ts';
 
 let services: TestServices;
 let graph: TestGraph;
@@ -21,7 +21,7 @@ let published = 0;
 
 beforeAll(async () => {
   services = await createTestServices();
-  graph = await startGraph(services.env(), [usersSubgraph, feedSubgraph]);
+  graph = await startTestGraph(services.env(), [usersSubgraph, feedSubgraph]);
   events = await EventPublisher.connect(services.amqpUrl);
   updates = await FeedUpdates.listen(services.amqpUrl);
   store = await openFeedStore(services);
@@ -62,7 +62,7 @@ async function allAnnounced(): Promise<void> {
 
 describe('redelivered and reordered events', () => {
   it('replaying every event twice changes no timeline and announces nothing again', async () => {
-    const viewer = await register(graph.url, 'replayer');
+    const viewer = await registerAccount(graph.url, 'replayer');
     const [a1, a2] = [newId(), newId()];
     const t = (seconds: number) => new Date(Date.now() - 60_000 + seconds * 1000);
     const stream: EventEnvelope[] = [];
@@ -92,7 +92,7 @@ describe('redelivered and reordered events', () => {
   });
 
   it('does not let a post come back when its delete overtakes its create', async () => {
-    const viewer = await register(graph.url, 'overtaken');
+    const viewer = await registerAccount(graph.url, 'overtaken');
     const author = newId();
     await publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: new Date().toISOString() });
     const doomed = postData(author, 10);
@@ -106,13 +106,13 @@ describe('redelivered and reordered events', () => {
     expect(updates.forPost(doomed.postId)).toEqual({ added: [], removed: [] });
 
     // A later follower is not backfilled with it either.
-    const second = await register(graph.url, 'overtaken_too');
+    const second = await registerAccount(graph.url, 'overtaken_too');
     await publish('follow.created', { followerId: second.id, followeeId: author, createdAt: new Date().toISOString() });
     await waitForFeed(graph.url, second.token, [kept.postId], 'the backfill brought the deleted post back (or missed the kept one)');
   });
 
   it('does not let a late follow.created resurrect a follow its follow.deleted ended', async () => {
-    const viewer = await register(graph.url, 'late_follow');
+    const viewer = await registerAccount(graph.url, 'late_follow');
     const author = newId();
     const post = postData(author, 10);
     await publish('post.created', post);

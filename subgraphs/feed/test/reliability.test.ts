@@ -5,10 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import { startRabbitNode, type RunningRabbitNode } from '@micropost/infra';
-import { createTestServices, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
-import { EXCHANGE, EventPublisher, QUEUE, newId, openFeedStore, postData, register, startGraph, waitForFeed } from './support.ts';
+import { EXCHANGE, EventPublisher, QUEUE, newId, openFeedStore, postData, waitForFeed } from './support.ts';
 
 let services: TestServices;
 
@@ -23,7 +23,7 @@ describe('poison messages', () => {
   let graph: TestGraph;
   let events: EventPublisher;
   beforeAll(async () => {
-    graph = await startGraph(services.env(), [usersSubgraph, feedSubgraph]);
+    graph = await startTestGraph(services.env(), [usersSubgraph, feedSubgraph]);
     events = await EventPublisher.connect(services.amqpUrl);
   });
   afterAll(async () => {
@@ -32,7 +32,7 @@ describe('poison messages', () => {
   });
 
   it(`go to ${QUEUE}.dlq while the consumer carries on with the next events`, async () => {
-    const viewer = await register(graph.url, 'poisoned');
+    const viewer = await registerAccount(graph.url, 'poisoned');
     const author = newId();
     await events.publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: new Date().toISOString() });
 
@@ -74,7 +74,7 @@ describe('a broker restart', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'feed-rabbit-'));
     node = await startRabbitNode({ dir, log: () => {} });
-    graph = await startGraph(services.env({ AMQP_URL: node.amqpUrl }), [usersSubgraph, feedSubgraph]);
+    graph = await startTestGraph(services.env({ AMQP_URL: node.amqpUrl }), [usersSubgraph, feedSubgraph]);
   }, 120_000);
   afterAll(async () => {
     await graph?.stop();
@@ -86,7 +86,7 @@ describe('a broker restart', () => {
     const events = await EventPublisher.connect(node.amqpUrl);
     const store = await openFeedStore(services);
     try {
-      const viewer = await register(graph.url, 'restarted');
+      const viewer = await registerAccount(graph.url, 'restarted');
       const author = newId();
       await events.publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: new Date().toISOString() });
       // A steady stream that runs until 20 events after the restart: a publish that is not

@@ -1,22 +1,13 @@
 import { MongoClient, ObjectId } from 'mongodb';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { graphql, startTestGraph, tapEvents, waitFor, type EventTap, type GraphQLResponse, type TestServices } from '@micropost/testing';
+import { graphql, tapEvents, waitFor, type EventTap, type GraphQLResponse, type TestServices } from '@micropost/testing';
 import { TimelineStore } from '../src/timeline-store.ts';
 
 export const EXCHANGE = 'micropost.events';
 export const QUEUE = 'feed.timelines';
 export const newId = () => new ObjectId().toHexString();
 
-/** The subgraphs behind the real router (the checked-in supergraph has them all). */
-export const startGraph = startTestGraph;
-
-/** Registers a user through the graph; returns their id and bearer token. */
-export async function register(url: string, handle: string): Promise<{ id: string; token: string }> {
-  const response = await graphql(url, `mutation($h: String!) { register(handle: $h, password: "long enough password") { token user { id } } }`, { variables: { h: handle } });
-  if (!response.data) throw new Error(`register failed: ${JSON.stringify(response.errors)}`);
-  return { id: response.data.register.user.id, token: response.data.register.token };
-}
 
 export interface HomeFeedPage {
   edges: { cursor: string; node: { id: string } }[];

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, errorCodes, graphql, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, errorCodes, graphql, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
-import { EventPublisher, FeedUpdates, HOME_FEED_IDS, homeFeedIds, newId, postData, register, startGraph, waitForFeed } from './support.ts';
+import { EventPublisher, FeedUpdates, HOME_FEED_IDS, homeFeedIds, newId, postData, waitForFeed } from './support.ts';
 
 let services: TestServices;
 let graph: TestGraph;
@@ -11,7 +11,7 @@ let updates: FeedUpdates;
 
 beforeAll(async () => {
   services = await createTestServices();
-  graph = await startGraph(services.env(), [usersSubgraph, feedSubgraph]);
+  graph = await startTestGraph(services.env(), [usersSubgraph, feedSubgraph]);
   events = await EventPublisher.connect(services.amqpUrl);
   updates = await FeedUpdates.listen(services.amqpUrl);
 });
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('homeFeed', () => {
   it("holds the viewer's own posts and those of the authors they follow, newest first", async () => {
-    const viewer = await register(graph.url, 'viewer_one');
+    const viewer = await registerAccount(graph.url, 'viewer_one');
     const [a1, a2, a3] = [newId(), newId(), newId()];
     await events.publish('follow.created', { followerId: viewer.id, followeeId: a1, createdAt: new Date().toISOString() });
     await events.publish('follow.created', { followerId: viewer.id, followeeId: a2, createdAt: new Date().toISOString() });
@@ -49,7 +49,7 @@ describe('homeFeed', () => {
   });
 
   it('reflects a delete, an unfollow and a follow (with backfill)', async () => {
-    const viewer = await register(graph.url, 'viewer_two');
+    const viewer = await registerAccount(graph.url, 'viewer_two');
     const [a1, a2] = [newId(), newId()];
     const a1Posts = [postData(a1, 100), postData(a1, 110), postData(a1, 120)];
     const a2Posts = [postData(a2, 105), postData(a2, 115)];
@@ -90,7 +90,7 @@ describe('homeFeed', () => {
   });
 
   it('pages with stable cursors while new posts arrive', async () => {
-    const viewer = await register(graph.url, 'viewer_three');
+    const viewer = await registerAccount(graph.url, 'viewer_three');
     const author = newId();
     await events.publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: new Date().toISOString() });
     await waitFor(async () => (await graphql(graph.url, HOME_FEED_IDS, { token: viewer.token })).data?.homeFeed, { message: 'no feed' });
@@ -123,7 +123,7 @@ describe('homeFeed', () => {
   });
 
   it('requires sign-in and refuses bad page arguments', async () => {
-    const viewer = await register(graph.url, 'viewer_four');
+    const viewer = await registerAccount(graph.url, 'viewer_four');
     const signedOut = await graphql(graph.url, HOME_FEED_IDS);
     expect(errorCodes(signedOut)).toEqual(['UNAUTHENTICATED']);
     expect(signedOut.data?.homeFeed ?? null).toBeNull();

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { graphql } from '@micropost/testing';
+import { graphql, registerAccount, type TestAccount } from '@micropost/testing';
 
-export interface Account {
-  readonly id: string;
-  readonly handle: string;
-  readonly token: string;
-}
+export type Account = TestAccount;
 
 export const FOLLOW = /* GraphQL */ `mutation Follow($userId: ID!) { follow(userId: $userId) { id } }`;
 export const UNFOLLOW = /* GraphQL */ `mutation Unfollow($userId: ID!) { unfollow(userId: $userId) { id } }`;
@@ -19,13 +15,8 @@ export function uniqueHandle(prefix: string): string {
 }
 
 /** Registers through the router and returns the new account; nothing waits for the follows projection. */
-export async function register(url: string, prefix: string): Promise<Account> {
-  const handle = uniqueHandle(prefix);
-  const response = await graphql(url, `mutation($handle: String!) { register(handle: $handle, password: "password 123") { token user { id } } }`, {
-    variables: { handle },
-  });
-  expect(response.errors).toBeUndefined();
-  return { id: response.data!.register.user.id, handle, token: response.data!.register.token };
+export function register(url: string, prefix: string): Promise<Account> {
+  return registerAccount(url, uniqueHandle(prefix));
 }
 
 export async function follow(url: string, who: Account, userId: string) {

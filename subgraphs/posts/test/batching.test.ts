@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from '@micropost/testing';
-import { createPost, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { graphql, registerAccount, type TestAccount } from '@micropost/testing';
+import { createPost, startPostsGraph, type PostsTestGraph } from './helpers.ts';
 
 const USER_PAGE = /* GraphQL */ `
   query($handle: String!, $first: Int!) {
@@ -9,13 +9,13 @@ const USER_PAGE = /* GraphQL */ `
 
 let env: PostsTestGraph;
 let url: string;
-let author: TestUser;
-let viewer: TestUser;
+let author: TestAccount;
+let viewer: TestAccount;
 
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
-  [author, viewer] = await Promise.all([registerUser(url, 'prolific'), registerUser(url, 'reader')]);
+  [author, viewer] = await Promise.all([registerAccount(url, 'prolific'), registerAccount(url, 'reader')]);
   const posts = [];
   for (let i = 0; i < 25; i++) posts.push(await createPost(url, author, `post ${i}`));
   // The viewer likes every other post, so both answers of viewerHasLiked occur on every page.

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from '@micropost/testing';
-import { registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { graphql, registerAccount, type TestAccount } from '@micropost/testing';
+import { startPostsGraph, type PostsTestGraph } from './helpers.ts';
 import { tapEvents, type EventTap } from '@micropost/testing';
 
 let env: PostsTestGraph;
 let url: string;
 let events: EventTap;
-let alice: TestUser;
-let bob: TestUser;
+let alice: TestAccount;
+let bob: TestAccount;
 
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
   events = await tapEvents(env.services.amqpUrl, 'post.*');
-  [alice, bob] = await Promise.all([registerUser(url, 'alice'), registerUser(url, 'bob')]);
+  [alice, bob] = await Promise.all([registerAccount(url, 'alice'), registerAccount(url, 'bob')]);
 });
 afterAll(async () => {
   await events?.close();

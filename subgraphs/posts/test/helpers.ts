@@ -1,4 +1,4 @@
-import { createTestServices, graphql, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, graphql, startTestGraph, type TestAccount, type TestGraph, type TestServices } from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { postsSubgraph } from '../src/subgraph.ts';
 
@@ -27,25 +27,11 @@ export async function startPostsGraph(): Promise<PostsTestGraph> {
   }
 }
 
-export interface TestUser {
-  id: string;
-  handle: string;
-  token: string;
-}
-
-export async function registerUser(url: string, handle: string): Promise<TestUser> {
-  const response = await graphql(url, `mutation($handle: String!) { register(handle: $handle, password: "correct horse") { token user { id handle } } }`, {
-    variables: { handle },
-  });
-  if (response.errors) throw new Error(`register ${handle}: ${JSON.stringify(response.errors)}`);
-  return { ...response.data!.register.user, token: response.data!.register.token };
-}
-
 export const CREATE_POST = /* GraphQL */ `
   mutation Create($body: String!) { createPost(body: $body) { id body createdAt likeCount viewerHasLiked author { id handle } } }`;
 
 /** Creates a post through the router and returns it; throws on any error. */
-export async function createPost(url: string, user: TestUser, body: string): Promise<{ id: string; body: string; createdAt: string }> {
+export async function createPost(url: string, user: TestAccount, body: string): Promise<{ id: string; body: string; createdAt: string }> {
   const response = await graphql(url, CREATE_POST, { token: user.token, variables: { body } });
   if (response.errors) throw new Error(`createPost: ${JSON.stringify(response.errors)}`);
   return response.data!.createPost;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes, graphql } from '@micropost/testing';
-import { createPost, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
-import { tapEvents, type EventTap } from '@micropost/testing';
+import { errorCodes, graphql, registerAccount, tapEvents, type EventTap, type TestAccount } from '@micropost/testing';
+import { createPost, startPostsGraph, type PostsTestGraph } from './helpers.ts';
 
 const LIKE = /* GraphQL */ `mutation($id: ID!) { likePost(postId: $id) { id likeCount viewerHasLiked } }`;
 const UNLIKE = /* GraphQL */ `mutation($id: ID!) { unlikePost(postId: $id) { id likeCount viewerHasLiked } }`;
@@ -10,24 +9,24 @@ const POST = /* GraphQL */ `query($id: ID!) { post(id: $id) { likeCount viewerHa
 let env: PostsTestGraph;
 let url: string;
 let events: EventTap;
-let alice: TestUser;
-let bob: TestUser;
-let carol: TestUser;
+let alice: TestAccount;
+let bob: TestAccount;
+let carol: TestAccount;
 
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
   events = await tapEvents(env.services.amqpUrl, 'post.*');
-  [alice, bob, carol] = await Promise.all([registerUser(url, 'alice'), registerUser(url, 'bob'), registerUser(url, 'carol')]);
+  [alice, bob, carol] = await Promise.all([registerAccount(url, 'alice'), registerAccount(url, 'bob'), registerAccount(url, 'carol')]);
 });
 afterAll(async () => {
   await events?.close();
   await env?.stop();
 });
 
-const like = (user: TestUser, id: string) => graphql(url, LIKE, { token: user.token, variables: { id } });
-const unlike = (user: TestUser, id: string) => graphql(url, UNLIKE, { token: user.token, variables: { id } });
-const readPost = async (id: string, user?: TestUser) => (await graphql(url, POST, { token: user?.token, variables: { id } })).data!.post;
+const like = (user: TestAccount, id: string) => graphql(url, LIKE, { token: user.token, variables: { id } });
+const unlike = (user: TestAccount, id: string) => graphql(url, UNLIKE, { token: user.token, variables: { id } });
+const readPost = async (id: string, user?: TestAccount) => (await graphql(url, POST, { token: user?.token, variables: { id } })).data!.post;
 
 describe('likes', () => {
   it('counts 20 concurrent likes by one user once, with one post.liked; 20 concurrent unlikes once, with one post.unliked', async () => {
@@ -56,7 +55,7 @@ describe('likes', () => {
     expect((await like(bob, post.id)).data!.likePost).toEqual({ id: post.id, likeCount: 1, viewerHasLiked: true });
     expect((await like(carol, post.id)).data!.likePost).toEqual({ id: post.id, likeCount: 2, viewerHasLiked: true });
 
-    const fans = await Promise.all(Array.from({ length: 15 }, (_, i) => registerUser(url, `fan_${i}`)));
+    const fans = await Promise.all(Array.from({ length: 15 }, (_, i) => registerAccount(url, `fan_${i}`)));
     const responses = await Promise.all(fans.map((fan) => like(fan, post.id)));
     for (const response of responses) expect(response.errors).toBeUndefined();
     // Each like's response carries the count its own write produced: all different, 3..17.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from '@micropost/testing';
-import { createPost, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { graphql, registerAccount, type TestAccount } from '@micropost/testing';
+import { createPost, startPostsGraph, type PostsTestGraph } from './helpers.ts';
 
 const PAGE = /* GraphQL */ `
   query($handle: String!, $after: String) {
@@ -9,12 +9,12 @@ const PAGE = /* GraphQL */ `
 
 let env: PostsTestGraph;
 let url: string;
-let author: TestUser;
+let author: TestAccount;
 
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
-  author = await registerUser(url, 'writer');
+  author = await registerAccount(url, 'writer');
 });
 afterAll(async () => {
   await env?.stop();
@@ -64,7 +64,7 @@ describe('User.posts pagination', () => {
   });
 
   it('orders posts written in the same millisecond by id, consistently across pages', async () => {
-    const burst = await registerUser(url, 'burst');
+    const burst = await registerAccount(url, 'burst');
     const created = await Promise.all(Array.from({ length: 25 }, (_, i) => createPost(url, burst, `burst ${i}`)));
     const all: { id: string; createdAt: string }[] = [];
     let after: string | null = null;

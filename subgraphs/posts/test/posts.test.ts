@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes, graphql } from '@micropost/testing';
-import { CREATE_POST, createPost, registerUser, startPostsGraph, type PostsTestGraph, type TestUser } from './helpers.ts';
+import { errorCodes, graphql, registerAccount, type TestAccount } from '@micropost/testing';
+import { CREATE_POST, createPost, startPostsGraph, type PostsTestGraph } from './helpers.ts';
 
 const POST = /* GraphQL */ `query($id: ID!) { post(id: $id) { id body createdAt likeCount viewerHasLiked author { id handle } } }`;
 const DELETE_POST = /* GraphQL */ `mutation($id: ID!) { deletePost(id: $id) }`;
@@ -11,14 +11,14 @@ const USER_POSTS = /* GraphQL */ `
 
 let env: PostsTestGraph;
 let url: string;
-let alice: TestUser;
-let bob: TestUser;
+let alice: TestAccount;
+let bob: TestAccount;
 
 beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
-  alice = await registerUser(url, 'alice');
-  bob = await registerUser(url, 'bob');
+  alice = await registerAccount(url, 'alice');
+  bob = await registerAccount(url, 'bob');
 });
 afterAll(async () => {
   await env?.stop();
@@ -71,7 +71,7 @@ describe('post', () => {
 
 describe('deletePost', () => {
   it('lets only the author delete, and then the post is gone from post, User.posts and postCount', async () => {
-    const carol = await registerUser(url, 'carol');
+    const carol = await registerAccount(url, 'carol');
     const keep = await createPost(url, carol, 'keep me');
     const doomed = await createPost(url, carol, 'delete me');
     const before = (await userPosts('carol')).data!.user;
@@ -120,7 +120,7 @@ describe('User.posts arguments', () => {
   it('accepts first: 1 and first: 100, and gives a user without posts an empty list and 0', async () => {
     expect((await userPosts('alice', { first: 1 })).data!.user.posts.edges).toHaveLength(1);
     expect((await userPosts('alice', { first: 100 })).errors).toBeUndefined();
-    const dave = await registerUser(url, 'dave');
+    const dave = await registerAccount(url, 'dave');
     expect((await userPosts(dave.handle)).data!.user).toEqual({ postCount: 0, posts: { edges: [], pageInfo: { endCursor: null, hasNextPage: false } } });
   });
 });
