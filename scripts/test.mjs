@@ -12,6 +12,7 @@ function step(label, command, args, env) {
 }
 
 ensureDeps();
+step('format and lint (biome; `npm run format` fixes formatting)', 'npx', ['biome', 'ci', '.']);
 step('services: FerretDB built, RabbitMQ installed', 'npx', ['tsx', 'scripts/prepare-services.ts']);
 
 step('typecheck every workspace (turbo)', 'npx', ['turbo', 'run', 'typecheck'], { TURBO_TELEMETRY_DISABLED: '1' });
