@@ -27,7 +27,8 @@ export function ensureDeps() {
   const installed = existsSync(marker) ? marker : join(root, 'node_modules');
   let reason;
   if (!existsSync(installed)) reason = 'node_modules is missing';
-  else if (statSync(installed).mtimeMs < statSync(lock).mtimeMs) reason = 'package-lock.json is newer than node_modules';
+  else if (statSync(installed).mtimeMs < statSync(lock).mtimeMs)
+    reason = 'package-lock.json is newer than node_modules';
   if (reason === undefined) {
     console.log('• dependencies: up to date');
     return;

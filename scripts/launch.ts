@@ -23,12 +23,16 @@ const stateDir = join(repoRoot, '.micropost');
 const say = (line: string) => console.log(`[launch] ${line}`);
 const set = (name: string) => (process.env[name] ?? '').trim() !== '';
 
-
 /** Secrets survive restarts (tokens stay valid); the environment wins over the file. */
 function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
   const file = join(stateDir, 'secrets.json');
-  const stored: Partial<Record<'JWT_SECRET' | 'INTERNAL_SECRET', string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  const secrets = { JWT_SECRET: stored.JWT_SECRET ?? generateSecret(), INTERNAL_SECRET: stored.INTERNAL_SECRET ?? generateSecret() };
+  const stored: Partial<Record<'JWT_SECRET' | 'INTERNAL_SECRET', string>> = existsSync(file)
+    ? JSON.parse(readFileSync(file, 'utf8'))
+    : {};
+  const secrets = {
+    JWT_SECRET: stored.JWT_SECRET ?? generateSecret(),
+    INTERNAL_SECRET: stored.INTERNAL_SECRET ?? generateSecret(),
+  };
   if (stored.JWT_SECRET !== secrets.JWT_SECRET || stored.INTERNAL_SECRET !== secrets.INTERNAL_SECRET) {
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
@@ -60,8 +64,16 @@ function shutdown(code: number): Promise<never> {
       await terminate(child, 10_000);
       say(`${spec.name} stopped`);
     }
-    if (ferret) await ferret.stop().then(() => say('FerretDB stopped'), (error: Error) => say(`FerretDB: ${error.message}`));
-    if (rabbit?.started) await rabbit.stop().then(() => say('RabbitMQ stopped'), (error: Error) => say(`RabbitMQ: ${error.message}`));
+    if (ferret)
+      await ferret.stop().then(
+        () => say('FerretDB stopped'),
+        (error: Error) => say(`FerretDB: ${error.message}`),
+      );
+    if (rabbit?.started)
+      await rabbit.stop().then(
+        () => say('RabbitMQ stopped'),
+        (error: Error) => say(`RabbitMQ: ${error.message}`),
+      );
     process.exit(code);
   })();
   return stopped;
@@ -70,7 +82,10 @@ function shutdown(code: number): Promise<never> {
 /** Prefixes every line a child prints with its name, so interleaved logs stay readable. */
 function prefixOutput(name: string, child: ChildProcess): void {
   const label = `[${name}]`.padEnd(9);
-  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+  for (const [stream, out] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ] as const) {
     if (stream) createInterface({ input: stream }).on('line', (line) => out.write(`${label} ${line}\n`));
   }
 }
@@ -115,7 +130,9 @@ async function main(): Promise<void> {
       amqpUrl = rabbit.amqpUrl;
     } catch (error) {
       say(`RabbitMQ is not available (${(error as Error).message.split('\n')[0]})`);
-      say('Events will stay in-process: run a single server only. Set AMQP_URL or install rabbitmq-server for the full system.');
+      say(
+        'Events will stay in-process: run a single server only. Set AMQP_URL or install rabbitmq-server for the full system.',
+      );
     }
   }
 
@@ -146,7 +163,9 @@ async function main(): Promise<void> {
     child.once('exit', (code, signal) => {
       if (shuttingDown) return;
       const alive = running.filter((server) => server.child.exitCode === null && server.child.signalCode === null);
-      say(`${spec.name} exited (${signal ?? `code ${code}`}); ${alive.length > 0 ? `the balancer now sends everything to ${alive.map((server) => server.spec.name).join(', ')}` : 'no server is left'}`);
+      say(
+        `${spec.name} exited (${signal ?? `code ${code}`}); ${alive.length > 0 ? `the balancer now sends everything to ${alive.map((server) => server.spec.name).join(', ')}` : 'no server is left'}`,
+      );
       if (alive.length === 0) void shutdown(1);
     });
     await waitHealthy(spec, child);
@@ -156,11 +175,17 @@ async function main(): Promise<void> {
   const addresses = toStart.map((spec) => `127.0.0.1:${spec.port}`);
   try {
     await ensureHaproxyInstalled({ log: say });
-    balancer = await startBalancer({ port: balancerPort(), servers: [addresses[0]!, addresses[1] ?? addresses[0]!], log: say });
+    balancer = await startBalancer({
+      port: balancerPort(),
+      servers: [addresses[0]!, addresses[1] ?? addresses[0]!],
+      log: say,
+    });
     say(`Micropost is up: open http://localhost:${balancer.port}/graphql (Apollo Sandbox, through the load balancer)`);
   } catch (error) {
     say(`No load balancer: ${(error as Error).message.split('\n')[0]}`);
-    say(`Micropost is up without a balancer: open ${toStart.map((spec) => `http://localhost:${spec.port}/graphql`).join(' or ')} (Apollo Sandbox)`);
+    say(
+      `Micropost is up without a balancer: open ${toStart.map((spec) => `http://localhost:${spec.port}/graphql`).join(' or ')} (Apollo Sandbox)`,
+    );
   }
 }
 

@@ -11,7 +11,8 @@ export const SERVER_ENTRY = 'app/src/index.ts';
 const portFrom = (name: string, fallback: number): number => {
   const raw = process.env[name]?.trim();
   const port = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a port number (got "${raw}")`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${name} must be a port number (got "${raw}")`);
   return port;
 };
 

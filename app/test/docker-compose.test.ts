@@ -16,12 +16,23 @@ interface Service {
 }
 
 // docker-compose.yml cannot run on machines without Docker, so check what it promises instead.
-const compose = parse(readFileSync(`${repoRoot}/docker-compose.yml`, 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(`${repoRoot}/docker-compose.yml`, 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const { services } = compose;
 
 describe('docker-compose.yml', () => {
   it('describes the production topology', () => {
-    expect(Object.keys(services).sort()).toEqual(['balancer', 'mongo-init', 'mongo1', 'mongo2', 'mongo3', 'rabbitmq', 'server-a', 'server-b']);
+    expect(Object.keys(services).sort()).toEqual([
+      'balancer',
+      'mongo-init',
+      'mongo1',
+      'mongo2',
+      'mongo3',
+      'rabbitmq',
+      'server-a',
+      'server-b',
+    ]);
   });
 
   it('gives every long-running service a health check and a restart policy', () => {
@@ -33,7 +44,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs MongoDB as a three-member replica set, initiated once', () => {
-    for (const name of ['mongo1', 'mongo2', 'mongo3']) expect(services[name]!.command).toEqual(['mongod', '--replSet', 'rs0', '--bind_ip_all']);
+    for (const name of ['mongo1', 'mongo2', 'mongo3'])
+      expect(services[name]!.command).toEqual(['mongod', '--replSet', 'rs0', '--bind_ip_all']);
     const init = JSON.stringify(services['mongo-init']!.command);
     for (const host of ['mongo1:27017', 'mongo2:27017', 'mongo3:27017']) expect(init).toContain(host);
     expect(init).toContain('rs.initiate');
@@ -57,7 +69,10 @@ describe('docker-compose.yml', () => {
         HOST: '0.0.0.0',
         PORT: '4000',
       });
-      expect(server.depends_on).toEqual({ 'mongo-init': { condition: 'service_completed_successfully' }, rabbitmq: { condition: 'service_healthy' } });
+      expect(server.depends_on).toEqual({
+        'mongo-init': { condition: 'service_completed_successfully' },
+        rabbitmq: { condition: 'service_healthy' },
+      });
       expect(JSON.stringify(server.healthcheck!.test)).toContain('127.0.0.1:4000/health');
     }
   });
@@ -67,9 +82,19 @@ describe('docker-compose.yml', () => {
     expect(balancer.ports).toEqual(['4000:4000']);
     expect(balancer.volumes).toEqual([`./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro`]);
     expect(HAPROXY_CONFIG).toBe(`${repoRoot}/deploy/haproxy.cfg`);
-    expect(balancer.environment).toEqual({ BALANCER_BIND: ':4000', SERVER_A: 'server-a:4000', SERVER_B: 'server-b:4000' });
+    expect(balancer.environment).toEqual({
+      BALANCER_BIND: ':4000',
+      SERVER_A: 'server-a:4000',
+      SERVER_B: 'server-b:4000',
+    });
     expect(Object.keys(balancer.depends_on!).sort()).toEqual(['server-a', 'server-b']);
     const config = readFileSync(HAPROXY_CONFIG, 'utf8');
-    for (const line of ['option httpchk GET /health', 'server a "${SERVER_A}" check', 'server b "${SERVER_B}" check', 'timeout tunnel']) expect(config).toContain(line);
+    for (const line of [
+      'option httpchk GET /health',
+      'server a "${SERVER_A}" check',
+      'server b "${SERVER_B}" check',
+      'timeout tunnel',
+    ])
+      expect(config).toContain(line);
   });
 });

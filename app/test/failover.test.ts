@@ -14,8 +14,15 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   services = await createTestServices();
-  [a, b] = await Promise.all([startServerProcess('server-a', services.env()), startServerProcess('server-b', services.env())]);
-  balancer = await startBalancer({ port: await freePort(), servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], log: () => {} });
+  [a, b] = await Promise.all([
+    startServerProcess('server-a', services.env()),
+    startServerProcess('server-b', services.env()),
+  ]);
+  balancer = await startBalancer({
+    port: await freePort(),
+    servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
+    log: () => {},
+  });
   url = `http://127.0.0.1:${balancer.port}/graphql`;
 }, 120_000);
 afterAll(async () => {
@@ -26,11 +33,15 @@ afterAll(async () => {
 });
 
 const liveSubscriptions = async (server: ServerProcess) =>
-  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number }).liveSubscriptions;
+  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number })
+    .liveSubscriptions;
 
 describe('through the balancer', () => {
   it('keeps HTTP working and reconnects WebSocket clients when server A dies', async () => {
-    const registered = await graphql(url, `mutation { register(handle: "survivor", password: "password 123") { token user { id } } }`);
+    const registered = await graphql(
+      url,
+      `mutation { register(handle: "survivor", password: "password 123") { token user { id } } }`,
+    );
     const { token, user } = registered.data!.register;
     const query = `subscription($id: ID) { postCreated(authorId: $id) { body } }`;
 
@@ -40,7 +51,9 @@ describe('through the balancer', () => {
       clients.push(client);
       return collect(client, query, { id: user.id });
     });
-    await waitFor(async () => (await liveSubscriptions(a)) === 1 && (await liveSubscriptions(b)) === 1, { message: 'the sockets did not spread over A and B' });
+    await waitFor(async () => (await liveSubscriptions(a)) === 1 && (await liveSubscriptions(b)) === 1, {
+      message: 'the sockets did not spread over A and B',
+    });
 
     await graphql(url, `mutation { createPost(body: "before") { id } }`, { token });
     await Promise.all(subscriptions.map((subscription) => subscription.nth(1)));
@@ -53,9 +66,13 @@ describe('through the balancer', () => {
     }
 
     // The client that was on A reconnects through the balancer to B and resubscribes.
-    await waitFor(async () => (await liveSubscriptions(b)) === 2, { timeoutMs: 20_000, message: 'the client on A never resubscribed on B' });
+    await waitFor(async () => (await liveSubscriptions(b)) === 2, {
+      timeoutMs: 20_000,
+      message: 'the client on A never resubscribed on B',
+    });
     const created = await graphql(url, `mutation { createPost(body: "after") { id } }`, { token });
     expect(created.errors).toBeUndefined();
-    for (const subscription of subscriptions) expect((await subscription.nth(2)).data).toEqual({ postCreated: { body: 'after' } });
+    for (const subscription of subscriptions)
+      expect((await subscription.nth(2)).data).toEqual({ postCreated: { body: 'after' } });
   }, 90_000);
 });

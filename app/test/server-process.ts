@@ -66,7 +66,10 @@ export function subscriptionClient(httpUrl: string, token?: string, options: { r
 
 /** Collects what one subscription delivers, with an awaitable "next N". */
 export function collect<T = any>(client: Client, query: string, variables?: Record<string, unknown>) {
-  const received: { at: number; payload: { data?: T; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] } }[] = [];
+  const received: {
+    at: number;
+    payload: { data?: T; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
+  }[] = [];
   const failures: unknown[] = [];
   let done = false;
   const dispose = client.subscribe<T>(
@@ -86,7 +89,10 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
     dispose,
     /** Waits until `count` messages have arrived and returns the newest. */
     nth: async (count: number, timeoutMs = 15_000) => {
-      await waitFor(async () => received.length >= count, { timeoutMs, message: `subscription ${query.slice(0, 60)}… got ${received.length} of ${count} messages (failures: ${JSON.stringify(failures)})` });
+      await waitFor(async () => received.length >= count, {
+        timeoutMs,
+        message: `subscription ${query.slice(0, 60)}… got ${received.length} of ${count} messages (failures: ${JSON.stringify(failures)})`,
+      });
       return received[count - 1]!.payload;
     },
   };

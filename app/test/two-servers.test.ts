@@ -12,7 +12,10 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   services = await createTestServices();
-  [a, b] = await Promise.all([startServerProcess('server-a', services.env()), startServerProcess('server-b', services.env())]);
+  [a, b] = await Promise.all([
+    startServerProcess('server-a', services.env()),
+    startServerProcess('server-b', services.env()),
+  ]);
 }, 120_000);
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
@@ -29,17 +32,29 @@ const mutate = async (server: ServerProcess, token: string, query: string, varia
 };
 
 const liveSubscriptions = async (server: ServerProcess): Promise<number> =>
-  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number }).liveSubscriptions;
+  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number })
+    .liveSubscriptions;
 
 /** Opens a subscription on `server` and waits until the server has registered it. */
-async function subscribe(server: ServerProcess, token: string | undefined, query: string, variables?: Record<string, unknown>) {
+async function subscribe(
+  server: ServerProcess,
+  token: string | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
   const before = await liveSubscriptions(server);
   const client = subscriptionClient(server.url, token);
   clients.push(client);
   const subscription = collect(client, query, variables);
-  await waitFor(async () => (await liveSubscriptions(server)) > before || subscription.received.length > 0 || subscription.failures.length > 0, {
-    message: `${server.name} never registered the subscription`,
-  });
+  await waitFor(
+    async () =>
+      (await liveSubscriptions(server)) > before ||
+      subscription.received.length > 0 ||
+      subscription.failures.length > 0,
+    {
+      message: `${server.name} never registered the subscription`,
+    },
+  );
   return subscription;
 }
 
@@ -48,33 +63,60 @@ describe('live subscriptions across two servers', () => {
     const alice = await register('feed_alice');
     const bob = await register('feed_bob');
     await mutate(a, bob.token, `mutation($id: ID!) { follow(userId: $id) { id } }`, { id: alice.id });
-    const feed = await subscribe(b, bob.token, `subscription { feedUpdated { kind postId post { body author { handle } } } }`);
+    const feed = await subscribe(
+      b,
+      bob.token,
+      `subscription { feedUpdated { kind postId post { body author { handle } } } }`,
+    );
 
     const { createPost } = await mutate(a, alice.token, `mutation { createPost(body: "Hello from A") { id } }`);
-    expect(await feed.nth(1)).toEqual({ data: { feedUpdated: { kind: 'POST_ADDED', postId: createPost.id, post: { body: 'Hello from A', author: { handle: 'feed_alice' } } } } });
+    expect(await feed.nth(1)).toEqual({
+      data: {
+        feedUpdated: {
+          kind: 'POST_ADDED',
+          postId: createPost.id,
+          post: { body: 'Hello from A', author: { handle: 'feed_alice' } },
+        },
+      },
+    });
 
     await mutate(a, alice.token, `mutation($id: ID!) { deletePost(id: $id) }`, { id: createPost.id });
-    expect(await feed.nth(2)).toEqual({ data: { feedUpdated: { kind: 'POST_REMOVED', postId: createPost.id, post: null } } });
+    expect(await feed.nth(2)).toEqual({
+      data: { feedUpdated: { kind: 'POST_REMOVED', postId: createPost.id, post: null } },
+    });
   });
 
   it('delivers NEW_FOLLOWER and POST_LIKED notifications with their actor', async () => {
     const alice = await register('note_alice');
     const carol = await register('note_carol');
-    const notes = await subscribe(b, alice.token, `subscription { notificationReceived { kind occurredAt actor { handle } post { body } } }`);
+    const notes = await subscribe(
+      b,
+      alice.token,
+      `subscription { notificationReceived { kind occurredAt actor { handle } post { body } } }`,
+    );
     const { createPost } = await mutate(a, alice.token, `mutation { createPost(body: "Like me") { id } }`);
 
     await mutate(a, carol.token, `mutation($id: ID!) { follow(userId: $id) { id } }`, { id: alice.id });
-    expect((await notes.nth(1)).data).toMatchObject({ notificationReceived: { kind: 'NEW_FOLLOWER', actor: { handle: 'note_carol' }, post: null } });
+    expect((await notes.nth(1)).data).toMatchObject({
+      notificationReceived: { kind: 'NEW_FOLLOWER', actor: { handle: 'note_carol' }, post: null },
+    });
 
     await mutate(a, carol.token, `mutation($id: ID!) { likePost(postId: $id) { id } }`, { id: createPost.id });
-    expect((await notes.nth(2)).data).toMatchObject({ notificationReceived: { kind: 'POST_LIKED', actor: { handle: 'note_carol' }, post: { body: 'Like me' } } });
+    expect((await notes.nth(2)).data).toMatchObject({
+      notificationReceived: { kind: 'POST_LIKED', actor: { handle: 'note_carol' }, post: { body: 'Like me' } },
+    });
   });
 
   it('shows the new likeCount to everyone watching a post', async () => {
     const alice = await register('act_alice');
     const fan = await register('act_fan');
     const { createPost } = await mutate(a, alice.token, `mutation { createPost(body: "Watch my likes") { id } }`);
-    const activity = await subscribe(b, undefined, `subscription($id: ID!) { postActivity(postId: $id) { post { id likeCount } } }`, { id: createPost.id });
+    const activity = await subscribe(
+      b,
+      undefined,
+      `subscription($id: ID!) { postActivity(postId: $id) { post { id likeCount } } }`,
+      { id: createPost.id },
+    );
 
     await mutate(a, fan.token, `mutation($id: ID!) { likePost(postId: $id) { id } }`, { id: createPost.id });
     expect((await activity.nth(1)).data).toEqual({ postActivity: { post: { id: createPost.id, likeCount: 1 } } });
@@ -85,7 +127,12 @@ describe('live subscriptions across two servers', () => {
   it('filters postCreated by author', async () => {
     const alice = await register('new_alice');
     const dave = await register('new_dave');
-    const onlyAlice = await subscribe(b, undefined, `subscription($id: ID) { postCreated(authorId: $id) { body author { handle } } }`, { id: alice.id });
+    const onlyAlice = await subscribe(
+      b,
+      undefined,
+      `subscription($id: ID) { postCreated(authorId: $id) { body author { handle } } }`,
+      { id: alice.id },
+    );
     const everyone = await subscribe(b, undefined, `subscription { postCreated { body } }`);
 
     await mutate(a, alice.token, `mutation { createPost(body: "alice one") { id } }`);
@@ -98,12 +145,18 @@ describe('live subscriptions across two servers', () => {
       { postCreated: { body: 'alice one', author: { handle: 'new_alice' } } },
       { postCreated: { body: 'alice two', author: { handle: 'new_alice' } } },
     ]);
-    expect(everyone.received.map((message) => message.payload.data?.postCreated.body).sort()).toEqual(['alice one', 'alice two', 'dave one']);
+    expect(everyone.received.map((message) => message.payload.data?.postCreated.body).sort()).toEqual([
+      'alice one',
+      'alice two',
+      'dave one',
+    ]);
   });
 
   it('refuses feedUpdated without a token, and a connection with a bad token', async () => {
     const anonymous = collect(subscriptionClient(b.url), `subscription { feedUpdated { kind } }`);
-    await waitFor(async () => anonymous.received.length > 0 || anonymous.failures.length > 0, { message: 'no answer to an anonymous feedUpdated' });
+    await waitFor(async () => anonymous.received.length > 0 || anonymous.failures.length > 0, {
+      message: 'no answer to an anonymous feedUpdated',
+    });
     expect(anonymous.received[0]?.payload.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
 
     const forged = collect(subscriptionClient(b.url, 'not-a-token'), `subscription { postCreated { body } }`);
@@ -125,11 +178,20 @@ describe('live subscriptions across two servers', () => {
 
     const { createPost } = await mutate(a, author.token, `mutation { createPost(body: "to the crowd") { id } }`);
     const sent = performance.now();
-    await waitFor(async () => subscribers.every((subscriber) => subscriber.received.length === 1), { timeoutMs: 20_000, message: 'not every subscriber received the post' });
+    await waitFor(async () => subscribers.every((subscriber) => subscriber.received.length === 1), {
+      timeoutMs: 20_000,
+      message: 'not every subscriber received the post',
+    });
 
-    for (const subscriber of subscribers) expect(subscriber.received[0]!.payload.data).toEqual({ postCreated: { id: createPost.id, body: 'to the crowd' } });
+    for (const subscriber of subscribers)
+      expect(subscriber.received[0]!.payload.data).toEqual({
+        postCreated: { id: createPost.id, body: 'to the crowd' },
+      });
     const latencies = subscribers.map((subscriber) => subscriber.received[0]!.at - sent).sort((x, y) => x - y);
-    const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!.toFixed(1);
-    console.log(`200 subscribers on B, post created on A: delivery after the mutation's response p50 ${percentile(50)} ms, p99 ${percentile(99)} ms`);
+    const percentile = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!.toFixed(1);
+    console.log(
+      `200 subscribers on B, post created on A: delivery after the mutation's response p50 ${percentile(50)} ms, p99 ${percentile(99)} ms`,
+    );
   }, 60_000);
 });

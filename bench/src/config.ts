@@ -19,7 +19,15 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
     profile: 'full',
     // Sized by the fan-out the issue asks for (an author with 10,000 followers) and by what the
     // projections can consume within the time budget on FerretDB (see the README's Benchmarks).
-    seed: { users: 10_050, bigAuthorFollowers: 10_000, midAuthorFollowers: 1_000, followsPerUser: 0.4, posts: 400, searchWaitMs: 45_000, drainTimeoutMs: 420_000 },
+    seed: {
+      users: 10_050,
+      bigAuthorFollowers: 10_000,
+      midAuthorFollowers: 1_000,
+      followsPerUser: 0.4,
+      posts: 400,
+      searchWaitMs: 45_000,
+      drainTimeoutMs: 420_000,
+    },
     // Concurrency stays low: every request's reads are PostgreSQL scans behind FerretDB (see README).
     feedRead: { concurrency: [1, 4, 16], seconds: 10 },
     gateways: { connections: 4, seconds: 10, rounds: 2 },
@@ -29,7 +37,15 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
   },
   smoke: {
     profile: 'smoke',
-    seed: { users: 40, bigAuthorFollowers: 20, midAuthorFollowers: 5, followsPerUser: 2, posts: 30, searchWaitMs: 30_000, drainTimeoutMs: 120_000 },
+    seed: {
+      users: 40,
+      bigAuthorFollowers: 20,
+      midAuthorFollowers: 5,
+      followsPerUser: 2,
+      posts: 30,
+      searchWaitMs: 30_000,
+      drainTimeoutMs: 120_000,
+    },
     feedRead: { concurrency: [1, 4], seconds: 1 },
     gateways: { connections: 4, seconds: 1, rounds: 1 },
     write: { connections: 2, seconds: 1, maxRequests: 20, fanOutTimeoutMs: 30_000 },

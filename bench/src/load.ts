@@ -68,7 +68,10 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       },
     ],
   }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => void latencies.push(responseTime));
+  instance.on(
+    'response',
+    (_client: unknown, _status: number, _bytes: number, responseTime: number) => void latencies.push(responseTime),
+  );
   const result = await instance;
   latencies.sort((x, y) => x - y);
   const round = (value: number) => Math.round(value * 100) / 100;
@@ -85,7 +88,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** POSTs a GraphQL operation; throws on transport or GraphQL errors. */
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -93,7 +101,8 @@ export async function gql<T = any>(url: string, query: string, variables: Record
     signal: AbortSignal.timeout(60_000),
   });
   const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL error from ${url}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  if (body.errors?.length || !body.data)
+    throw new Error(`GraphQL error from ${url}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
   return body.data;
 }
 

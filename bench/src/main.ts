@@ -20,9 +20,14 @@ const { values } = parseArgs({
 const config = PROFILES[values.profile as keyof typeof PROFILES];
 if (!config) throw new Error(`unknown profile ${values.profile}; one of ${Object.keys(PROFILES).join(', ')}`);
 const only = values.only?.split(',').map((name) => name.trim()) as ScenarioName[] | undefined;
-for (const name of only ?? []) if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario ${name}; one of ${SCENARIOS.join(', ')}`);
+for (const name of only ?? [])
+  if (!SCENARIOS.includes(name)) throw new Error(`unknown scenario ${name}; one of ${SCENARIOS.join(', ')}`);
 
-const result = await runBench({ config, ...(only ? { only } : {}), ...(values['server-node-args'] ? { serverNodeArgs: values['server-node-args'].split(' ') } : {}) });
+const result = await runBench({
+  config,
+  ...(only ? { only } : {}),
+  ...(values['server-node-args'] ? { serverNodeArgs: values['server-node-args'].split(' ') } : {}),
+});
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, `${values.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(join(values.out, `${values.name}.md`), markdown(result));

@@ -10,7 +10,12 @@ export function say(line: string): void {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until truthy; throws after `timeoutMs` (every wait in the bench is bounded). */
-export async function until(probe: () => Promise<boolean> | boolean, timeoutMs: number, what: string, intervalMs = 50): Promise<number> {
+export async function until(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     if (await probe()) return performance.now() - t0;
@@ -26,7 +31,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
-export async function pool<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
@@ -44,7 +53,8 @@ export async function pool<T, R>(items: readonly T[], limit: number, task: (item
 export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+    const field = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
     return { rssMiB: field('VmRSS'), peakMiB: field('VmHWM') };
   } catch {
     return { rssMiB: Number.NaN, peakMiB: Number.NaN };

@@ -1,14 +1,21 @@
 import type { BenchResult } from './run.ts';
 
 const fmt = (value: number | null | undefined, digits = 0) =>
-  value === null || value === undefined || Number.isNaN(value) ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  value === null || value === undefined || Number.isNaN(value)
+    ? '—'
+    : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The Markdown table of one run (bench/results/latest.md). */
 export function markdown(result: BenchResult): string {
   const { machine, seed } = result;
   const lines: string[] = [];
   const table = (header: string[], rows: (string | number)[][]) => {
-    lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`), '');
+    lines.push(
+      `| ${header.join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...rows.map((row) => `| ${row.join(' | ')} |`),
+      '',
+    );
   };
   lines.push(
     `# Micropost benchmark — ${result.config.profile} profile`,
@@ -23,16 +30,33 @@ export function markdown(result: BenchResult): string {
       `${fmt(seed.posts)} posts (words + hashtags, Zipf-skewed authors), ${fmt(seed.timelineEntries)} timeline entries after fan-out. ` +
       `Seeded in ${seed.seconds.total} s (writing the source stores and publishing: users ${seed.seconds.users} s, follows ${seed.seconds.follows} s, posts ${seed.seconds.posts} s; then the projections caught up in ${seed.seconds.projections} s). Method: ${seed.method}.` +
       (Object.keys(seed.purged).length > 0
-        ? ` Search lagged behind: ${Object.entries(seed.purged).map(([queue, count]) => `${fmt(count)} events purged from ${queue}`).join(', ')} (the search index covers the rest).`
+        ? ` Search lagged behind: ${Object.entries(seed.purged)
+            .map(([queue, count]) => `${fmt(count)} events purged from ${queue}`)
+            .join(', ')} (the search index covers the rest).`
         : '') +
-      (seed.backlog ? ` **The projections had not caught up when the seed stopped waiting** (${seed.backlog}); the scenarios ran on them as they were.` : ''),
+      (seed.backlog
+        ? ` **The projections had not caught up when the seed stopped waiting** (${seed.backlog}); the scenarios ran on them as they were.`
+        : ''),
     '',
   );
   if (result.feedRead) {
-    lines.push(`## 1. Feed read through the balancer`, '', `\`${result.feedRead.query}\`, tokens of ${result.feedRead.readers} seeded readers, ${result.config.feedRead.seconds} s per step (autocannon 9.0.0, closed loop).`, '');
+    lines.push(
+      `## 1. Feed read through the balancer`,
+      '',
+      `\`${result.feedRead.query}\`, tokens of ${result.feedRead.readers} seeded readers, ${result.config.feedRead.seconds} s per step (autocannon 9.0.0, closed loop).`,
+      '',
+    );
     table(
       ['concurrency', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'requests', 'errors'],
-      result.feedRead.runs.map((run) => [run.connections, fmt(run.requestsPerSecond, 1), fmt(run.p50Ms, 1), fmt(run.p95Ms, 1), fmt(run.p99Ms, 1), fmt(run.requests), run.errors]),
+      result.feedRead.runs.map((run) => [
+        run.connections,
+        fmt(run.requestsPerSecond, 1),
+        fmt(run.p50Ms, 1),
+        fmt(run.p95Ms, 1),
+        fmt(run.p99Ms, 1),
+        fmt(run.requests),
+        run.errors,
+      ]),
     );
   }
   if (result.gateways) {
@@ -46,11 +70,24 @@ export function markdown(result: BenchResult): string {
     );
     table(
       ['gateway', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'idle RSS MiB', 'peak RSS MiB'],
-      g.gateways.map((gw) => [gw.description, fmt(gw.requestsPerSecond, 1), fmt(gw.p50Ms, 1), fmt(gw.p99Ms, 1), gw.errors, fmt(gw.idleRssMiB), fmt(gw.peakRssMiB)]),
+      g.gateways.map((gw) => [
+        gw.description,
+        fmt(gw.requestsPerSecond, 1),
+        fmt(gw.p50Ms, 1),
+        fmt(gw.p99Ms, 1),
+        gw.errors,
+        fmt(gw.idleRssMiB),
+        fmt(gw.peakRssMiB),
+      ]),
     );
     table(
       ['ratio', 'throughput', 'p99', 'peak RSS'],
-      (['stock', 'hive'] as const).map((peer) => [`ours ÷ ${peer}`, fmt(g.ratios[peer].throughput, 2), fmt(g.ratios[peer].p99, 2), fmt(g.ratios[peer].peakRss, 2)]),
+      (['stock', 'hive'] as const).map((peer) => [
+        `ours ÷ ${peer}`,
+        fmt(g.ratios[peer].throughput, 2),
+        fmt(g.ratios[peer].p99, 2),
+        fmt(g.ratios[peer].peakRss, 2),
+      ]),
     );
   }
   if (result.write) {
@@ -58,18 +95,57 @@ export function markdown(result: BenchResult): string {
     lines.push('## 3. Writes and fan-out', '');
     table(
       ['createPost through the balancer', 'posts/s accepted', 'p50 ms', 'p99 ms', 'requests', 'errors'],
-      [[`${w.createPost.connections} connections, ${w.createPost.seconds} s`, fmt(w.createPost.requestsPerSecond, 1), fmt(w.createPost.p50Ms, 1), fmt(w.createPost.p99Ms, 1), fmt(w.createPost.requests), w.createPost.errors]],
+      [
+        [
+          `${w.createPost.connections} connections, ${w.createPost.seconds} s`,
+          fmt(w.createPost.requestsPerSecond, 1),
+          fmt(w.createPost.p50Ms, 1),
+          fmt(w.createPost.p99Ms, 1),
+          fmt(w.createPost.requests),
+          w.createPost.errors,
+        ],
+      ],
     );
     table(
       ['author followers', 'createPost ms', 'half the timelines ms', 'every timeline ms', 'timelines holding it'],
-      w.fanOut.map((run) => [fmt(run.followers), fmt(run.mutationMs), fmt(run.halfMs), run.completeMs === null ? `incomplete after ${result.config.write.fanOutTimeoutMs / 1000} s` : fmt(run.completeMs), `${fmt(run.timelinesHolding)} of ${fmt(run.followers + 1)}`]),
+      w.fanOut.map((run) => [
+        fmt(run.followers),
+        fmt(run.mutationMs),
+        fmt(run.halfMs),
+        run.completeMs === null
+          ? `incomplete after ${result.config.write.fanOutTimeoutMs / 1000} s`
+          : fmt(run.completeMs),
+        `${fmt(run.timelinesHolding)} of ${fmt(run.followers + 1)}`,
+      ]),
     );
   }
   if (result.live) {
     lines.push('## 4. Live delivery (feedUpdated on server B, posts through server A)', '');
     table(
-      ['subscriptions', 'sockets (users)', 'posts', 'p50 ms', 'p99 ms', 'max ms', `not delivered within ${result.config.live.deliveryTimeoutMs / 1000} s`, 'B RSS before → after MiB', 'KiB per subscription', 'subscribe time s'],
-      result.live.map((run) => [fmt(run.subscriptions), fmt(run.sockets), run.posts, fmt(run.p50Ms), fmt(run.p99Ms), fmt(run.maxMs), `${run.lost} of ${fmt(run.expectedMessages)}`, `${run.rssBeforeMiB} → ${run.rssAfterMiB}`, fmt(run.kibPerSubscription, 1), fmt(run.subscribeSeconds, 1)]),
+      [
+        'subscriptions',
+        'sockets (users)',
+        'posts',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        `not delivered within ${result.config.live.deliveryTimeoutMs / 1000} s`,
+        'B RSS before → after MiB',
+        'KiB per subscription',
+        'subscribe time s',
+      ],
+      result.live.map((run) => [
+        fmt(run.subscriptions),
+        fmt(run.sockets),
+        run.posts,
+        fmt(run.p50Ms),
+        fmt(run.p99Ms),
+        fmt(run.maxMs),
+        `${run.lost} of ${fmt(run.expectedMessages)}`,
+        `${run.rssBeforeMiB} → ${run.rssAfterMiB}`,
+        fmt(run.kibPerSubscription, 1),
+        fmt(run.subscribeSeconds, 1),
+      ]),
     );
   }
   if (result.search) {
@@ -78,14 +154,31 @@ export function markdown(result: BenchResult): string {
     table(
       ['operation', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'requests', 'errors'],
       [
-        ['searchPosts (words, pairs, #tags)', fmt(s.posts.requestsPerSecond, 1), fmt(s.posts.p50Ms, 1), fmt(s.posts.p95Ms, 1), fmt(s.posts.p99Ms, 1), fmt(s.posts.requests), s.posts.errors],
-        ['searchUsers (name prefixes)', fmt(s.users.requestsPerSecond, 1), fmt(s.users.p50Ms, 1), fmt(s.users.p95Ms, 1), fmt(s.users.p99Ms, 1), fmt(s.users.requests), s.users.errors],
+        [
+          'searchPosts (words, pairs, #tags)',
+          fmt(s.posts.requestsPerSecond, 1),
+          fmt(s.posts.p50Ms, 1),
+          fmt(s.posts.p95Ms, 1),
+          fmt(s.posts.p99Ms, 1),
+          fmt(s.posts.requests),
+          s.posts.errors,
+        ],
+        [
+          'searchUsers (name prefixes)',
+          fmt(s.users.requestsPerSecond, 1),
+          fmt(s.users.p50Ms, 1),
+          fmt(s.users.p95Ms, 1),
+          fmt(s.users.p99Ms, 1),
+          fmt(s.users.requests),
+          s.users.errors,
+        ],
       ],
     );
   }
   if (Object.keys(result.failures).length > 0) {
     lines.push('## Failed scenarios', '');
-    for (const [name, message] of Object.entries(result.failures)) lines.push(`- **${name}**: ${message.replace(/\n/g, ' ').slice(0, 500)}`);
+    for (const [name, message] of Object.entries(result.failures))
+      lines.push(`- **${name}**: ${message.replace(/\n/g, ' ').slice(0, 500)}`);
     lines.push('');
   }
   return lines.join('\n');

@@ -17,7 +17,9 @@ export interface BenchResult {
   durationSeconds: number;
   machine: MachineInfo;
   config: BenchConfig;
-  seed: Omit<SeedResult, 'all' | 'readers' | 'bigAuthor' | 'midAuthor' | 'words' | 'tags' | 'namePrefixes'> & { readers: number };
+  seed: Omit<SeedResult, 'all' | 'readers' | 'bigAuthor' | 'midAuthor' | 'words' | 'tags' | 'namePrefixes'> & {
+    readers: number;
+  };
   feedRead?: FeedReadResult;
   gateways?: GatewaysResult;
   write?: WriteFanOutResult;
@@ -27,14 +29,21 @@ export interface BenchResult {
   failures: Record<string, string>;
 }
 
-export async function runBench(options: { config?: BenchConfig; external?: ExternalServices; only?: ScenarioName[]; serverNodeArgs?: string[] } = {}): Promise<BenchResult> {
+export async function runBench(
+  options: { config?: BenchConfig; external?: ExternalServices; only?: ScenarioName[]; serverNodeArgs?: string[] } = {},
+): Promise<BenchResult> {
   const config = options.config ?? PROFILES.full;
   const only = new Set(options.only ?? SCENARIOS);
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
-  say(`profile ${config.profile} on ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
-  const stack = await startStack({ ...(options.external ? { external: options.external } : {}), ...(options.serverNodeArgs ? { serverNodeArgs: options.serverNodeArgs } : {}) });
+  say(
+    `profile ${config.profile} on ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
+  const stack = await startStack({
+    ...(options.external ? { external: options.external } : {}),
+    ...(options.serverNodeArgs ? { serverNodeArgs: options.serverNodeArgs } : {}),
+  });
   const stopOnSignal = () => void stack.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);

@@ -79,8 +79,70 @@ function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-const FIRST = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'nina', 'oscar', 'peggy', 'quinn', 'rupert', 'sybil', 'trent', 'ursula', 'victor', 'walter', 'xena', 'yusuf', 'zoe', 'amara', 'bruno', 'chen', 'dmitri', 'elena', 'farah', 'goran', 'hana', 'ines', 'jonas', 'kofi', 'lena', 'marta', 'noor', 'omar', 'priya'];
-const LAST = ['smith', 'jones', 'garcia', 'muller', 'rossi', 'kim', 'tanaka', 'silva', 'novak', 'dubois', 'larsen', 'okafor', 'singh', 'cohen', 'haddad', 'ivanova', 'nguyen', 'kowalski', 'santos', 'berg'];
+const FIRST = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'erin',
+  'frank',
+  'grace',
+  'heidi',
+  'ivan',
+  'judy',
+  'mallory',
+  'nina',
+  'oscar',
+  'peggy',
+  'quinn',
+  'rupert',
+  'sybil',
+  'trent',
+  'ursula',
+  'victor',
+  'walter',
+  'xena',
+  'yusuf',
+  'zoe',
+  'amara',
+  'bruno',
+  'chen',
+  'dmitri',
+  'elena',
+  'farah',
+  'goran',
+  'hana',
+  'ines',
+  'jonas',
+  'kofi',
+  'lena',
+  'marta',
+  'noor',
+  'omar',
+  'priya',
+];
+const LAST = [
+  'smith',
+  'jones',
+  'garcia',
+  'muller',
+  'rossi',
+  'kim',
+  'tanaka',
+  'silva',
+  'novak',
+  'dubois',
+  'larsen',
+  'okafor',
+  'singh',
+  'cohen',
+  'haddad',
+  'ivanova',
+  'nguyen',
+  'kowalski',
+  'santos',
+  'berg',
+];
 const WORDS = (
   'coffee morning rain sunset train city garden music concert guitar piano river mountain hiking bike ' +
   'code release bug deploy server database cache latency graph query schema rust typescript node ' +
@@ -88,7 +150,20 @@ const WORDS = (
   'movie series episode weekend holiday beach snow winter summer spring autumn photo camera light ' +
   'news election policy climate energy solar wind ocean forest bird cat dog walk park friend family'
 ).split(' ');
-const TAGS = ['#micropost', '#graphql', '#coffee', '#music', '#football', '#travel', '#photo', '#news', '#food', '#books', '#climate', '#devlife'];
+const TAGS = [
+  '#micropost',
+  '#graphql',
+  '#coffee',
+  '#music',
+  '#football',
+  '#travel',
+  '#photo',
+  '#news',
+  '#food',
+  '#books',
+  '#climate',
+  '#devlife',
+];
 
 const BATCH = 1000;
 
@@ -130,13 +205,31 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
   say(`seed: ${users.length} users (direct insert into users.users + user.registered events)…`);
   for (let start = 0; start < users.length; start += BATCH) {
     await usersDb.collection('users').insertMany(
-      users.slice(start, start + BATCH).map(({ _id, handle, displayName, createdAt }) => ({ _id, handle, displayName, bio: '', avatarUrl: null, passwordHash, createdAt, revision: 1 })),
+      users
+        .slice(start, start + BATCH)
+        .map(({ _id, handle, displayName, createdAt }) => ({
+          _id,
+          handle,
+          displayName,
+          bio: '',
+          avatarUrl: null,
+          passwordHash,
+          createdAt,
+          revision: 1,
+        })),
       { ordered: false },
     );
   }
   await publishAll(
     stack,
-    users.map((user) => createEvent('user.registered', { userId: user.id, handle: user.handle, displayName: user.displayName, createdAt: user.createdAt.toISOString() })),
+    users.map((user) =>
+      createEvent('user.registered', {
+        userId: user.id,
+        handle: user.handle,
+        displayName: user.displayName,
+        createdAt: user.createdAt.toISOString(),
+      }),
+    ),
   );
   const tUsers = performance.now();
 
@@ -180,11 +273,16 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
   const countDocs = users
     .map((user, i) => ({ _id: user._id, followers: followers.get(i) ?? 0, following: following.get(i) ?? 0 }))
     .filter((doc) => doc.followers + doc.following > 0);
-  for (let start = 0; start < countDocs.length; start += BATCH) await followsDb.collection('counts').insertMany(countDocs.slice(start, start + BATCH), { ordered: false });
+  for (let start = 0; start < countDocs.length; start += BATCH)
+    await followsDb.collection('counts').insertMany(countDocs.slice(start, start + BATCH), { ordered: false });
   await publishAll(
     stack,
     follows.map(({ follower, followee }) =>
-      createEvent('follow.created', { followerId: users[follower]!.id, followeeId: users[followee]!.id, createdAt: followTime.toISOString() }),
+      createEvent('follow.created', {
+        followerId: users[follower]!.id,
+        followeeId: users[followee]!.id,
+        createdAt: followTime.toISOString(),
+      }),
     ),
   );
   const tFollows = performance.now();
@@ -196,28 +294,51 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
     // The fan-out authors post rarely (their fan-out is what scenario 3 measures): one post by the
     // big one, one in 200 by the mid one.
     const author = i === 0 ? 0 : i % 200 === 100 ? 1 : 2 + posters();
-    const words = Array.from({ length: 6 + Math.floor(random() * 14) }, () => WORDS[Math.floor(random() * WORDS.length)]!);
+    const words = Array.from(
+      { length: 6 + Math.floor(random() * 14) },
+      () => WORDS[Math.floor(random() * WORDS.length)]!,
+    );
     if (random() < 0.4) words.splice(Math.floor(random() * words.length), 0, TAGS[Math.floor(random() * TAGS.length)]!);
     if (random() < 0.15) words.push(TAGS[Math.floor(random() * TAGS.length)]!);
     const body = words.join(' ');
     const createdAt = new Date(start7d + Math.floor((i / size.posts) * 7 * 86_400_000));
-    return { _id: idAt(Math.floor(createdAt.getTime() / 1000)), authorId: users[author]!.id, author, body: body[0]!.toUpperCase() + body.slice(1), createdAt };
+    return {
+      _id: idAt(Math.floor(createdAt.getTime() / 1000)),
+      authorId: users[author]!.id,
+      author,
+      body: body[0]!.toUpperCase() + body.slice(1),
+      createdAt,
+    };
   });
   const fanOut = posts.reduce((sum, post) => sum + 1 + (followers.get(post.author) ?? 0), 0);
-  say(`seed: ${posts.length} posts, ~${fanOut} timeline entries by fan-out (direct insert into posts.posts/authors + post.created events)…`);
+  say(
+    `seed: ${posts.length} posts, ~${fanOut} timeline entries by fan-out (direct insert into posts.posts/authors + post.created events)…`,
+  );
   for (let start = 0; start < posts.length; start += BATCH) {
     await postsDb.collection('posts').insertMany(
-      posts.slice(start, start + BATCH).map(({ _id, authorId, body, createdAt }) => ({ _id, authorId, body, createdAt, likeCount: 0 })),
+      posts
+        .slice(start, start + BATCH)
+        .map(({ _id, authorId, body, createdAt }) => ({ _id, authorId, body, createdAt, likeCount: 0 })),
       { ordered: false },
     );
   }
   const postCounts = new Map<string, number>();
   for (const post of posts) postCounts.set(post.authorId, (postCounts.get(post.authorId) ?? 0) + 1);
   const authorDocs = [...postCounts].map(([_id, postCount]) => ({ _id, postCount }));
-  for (let start = 0; start < authorDocs.length; start += BATCH) await postsDb.collection<{ _id: string; postCount: number }>('authors').insertMany(authorDocs.slice(start, start + BATCH));
+  for (let start = 0; start < authorDocs.length; start += BATCH)
+    await postsDb
+      .collection<{ _id: string; postCount: number }>('authors')
+      .insertMany(authorDocs.slice(start, start + BATCH));
   await publishAll(
     stack,
-    posts.map((post) => createEvent('post.created', { postId: post._id.toHexString(), authorId: post.authorId, body: post.body, createdAt: post.createdAt.toISOString() })),
+    posts.map((post) =>
+      createEvent('post.created', {
+        postId: post._id.toHexString(),
+        authorId: post.authorId,
+        body: post.body,
+        createdAt: post.createdAt.toISOString(),
+      }),
+    ),
   );
   const tPosts = performance.now();
   // One queue per projection keeps each projection's events in publish order (follows before the
@@ -240,8 +361,13 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
     .sort((x, y) => y[1] - x[1])
     .slice(0, 16)
     .map(([i]) => i);
-  if (readerIndexes.length === 0) readerIndexes.push(...Array.from({ length: Math.min(16, size.users - 2) }, (_, k) => k + 2));
-  const withToken = async (i: number): Promise<SeededUser> => ({ id: users[i]!.id, handle: users[i]!.handle, token: await tokens.issue(users[i]!.id) });
+  if (readerIndexes.length === 0)
+    readerIndexes.push(...Array.from({ length: Math.min(16, size.users - 2) }, (_, k) => k + 2));
+  const withToken = async (i: number): Promise<SeededUser> => ({
+    id: users[i]!.id,
+    handle: users[i]!.handle,
+    token: await tokens.issue(users[i]!.id),
+  });
   const seconds = {
     users: round((tUsers - t0) / 1000),
     follows: round((tFollows - tUsers) / 1000),
@@ -249,7 +375,9 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
     projections: round((tDrained - tPosts) / 1000),
     total: round((tDrained - t0) / 1000),
   };
-  say(`seed: done in ${seconds.total} s (writing and publishing users ${seconds.users} s, follows ${seconds.follows} s, posts ${seconds.posts} s; projections ${seconds.projections} s); ${timelineEntries} timeline entries`);
+  say(
+    `seed: done in ${seconds.total} s (writing and publishing users ${seconds.users} s, follows ${seconds.follows} s, posts ${seconds.posts} s; projections ${seconds.projections} s); ${timelineEntries} timeline entries`,
+  );
   return {
     size,
     users: users.length,
@@ -292,18 +420,32 @@ const REQUIRED = (name: string) => !name.startsWith('search.');
  * with the feed for the database, so what is left then is purged, counted in `purged`, and the
  * search index covers only the rest.
  */
-export async function drained(stack: Stack, what: string, timeoutMs = 300_000, optionalMs = 30_000, purged?: Map<string, number>): Promise<void> {
+export async function drained(
+  stack: Stack,
+  what: string,
+  timeoutMs = 300_000,
+  optionalMs = 30_000,
+  purged?: Map<string, number>,
+): Promise<void> {
   const t0 = performance.now();
   let quiet = 0;
   let lastReport = 0;
   let optionalPurged = false;
   await sleep(1200);
   for (;;) {
-    const queues = (await stack.admin.listQueues(stack.vhost)).filter((queue) => queue.durable && !queue.name.endsWith('.dlq'));
+    const queues = (await stack.admin.listQueues(stack.vhost)).filter(
+      (queue) => queue.durable && !queue.name.endsWith('.dlq'),
+    );
     const required = queues.filter((queue) => REQUIRED(queue.name));
     // The management counters may predate the publish: trust them only once the live count of ready
     // messages (AMQP queue.declare passive) is zero, and then for several refreshes in a row.
-    if (quiet === 0 && (await readyNow(stack, required.map((queue) => queue.name))) > 0) {
+    if (
+      quiet === 0 &&
+      (await readyNow(
+        stack,
+        required.map((queue) => queue.name),
+      )) > 0
+    ) {
       quiet = -1;
     }
     // A queue's counters are absent until the broker's first statistics refresh: not yet known to be empty.
@@ -319,16 +461,24 @@ export async function drained(stack: Stack, what: string, timeoutMs = 300_000, o
         for (const queue of optional.filter((q) => (q.messages ?? 0) > 0)) {
           await purgeQueue(stack, queue.name);
           purged?.set(queue.name, (purged.get(queue.name) ?? 0) + (queue.messages ?? 0));
-          say(`  …${what}: purged ${queue.messages} events from ${queue.name} (its consumer is too slow for the bench budget)`);
+          say(
+            `  …${what}: purged ${queue.messages} events from ${queue.name} (its consumer is too slow for the bench budget)`,
+          );
         }
       }
     }
     if (quiet >= 3 && optionalPurged) return;
     if (elapsed - lastReport > 10_000) {
       lastReport = elapsed;
-      say(`  …${what}: ${pending(queues)} events queued (${queues.filter((q) => (q.messages ?? 0) > 0).map((q) => `${q.name} ${q.messages}`).join(', ')})`);
+      say(
+        `  …${what}: ${pending(queues)} events queued (${queues
+          .filter((q) => (q.messages ?? 0) > 0)
+          .map((q) => `${q.name} ${q.messages}`)
+          .join(', ')})`,
+      );
     }
-    if (elapsed > timeoutMs) throw new Error(`${what} did not drain within ${timeoutMs / 1000} s (${pending(required)} events left)`);
+    if (elapsed > timeoutMs)
+      throw new Error(`${what} did not drain within ${timeoutMs / 1000} s (${pending(required)} events left)`);
     await sleep(600);
   }
 }
@@ -348,6 +498,9 @@ async function readyNow(stack: Stack, queues: readonly string[]): Promise<number
 
 async function purgeQueue(stack: Stack, queue: string): Promise<void> {
   const url = `${stack.managementUrl}/api/queues/${encodeURIComponent(stack.vhost)}/${encodeURIComponent(queue)}/contents`;
-  const response = await fetch(url, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } });
+  const response = await fetch(url, {
+    method: 'DELETE',
+    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+  });
   if (!response.ok && response.status !== 204) throw new Error(`purging ${queue}: HTTP ${response.status}`);
 }

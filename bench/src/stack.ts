@@ -41,7 +41,12 @@ export async function startNodeProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
-  { nodeArgs = [], healthPath = '/health', timeoutMs = 90_000, ready }: { nodeArgs?: string[]; healthPath?: string; timeoutMs?: number; ready?: (port: number) => Promise<boolean> } = {},
+  {
+    nodeArgs = [],
+    healthPath = '/health',
+    timeoutMs = 90_000,
+    ready,
+  }: { nodeArgs?: string[]; healthPath?: string; timeoutMs?: number; ready?: (port: number) => Promise<boolean> } = {},
 ): Promise<NodeProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
@@ -61,9 +66,12 @@ export async function startNodeProcess(
   try {
     await until(
       async () => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up:\n${output.slice(-30).join('\n')}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`${name} exited during start-up:\n${output.slice(-30).join('\n')}`);
         if (ready) return ready(port).catch(() => false);
-        const response = await fetch(`http://127.0.0.1:${port}${healthPath}`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+        const response = await fetch(`http://127.0.0.1:${port}${healthPath}`, {
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => null);
         await response?.body?.cancel();
         return response?.status === 200;
       },
@@ -121,10 +129,13 @@ export const SERVER_ENTRY = 'app/src/index.ts';
  * FerretDB and a private RabbitMQ node (unless `external` names existing ones), servers A and B
  * as processes of their own, HAProxy in front of both; all on loopback.
  */
-export async function startStack(options: { external?: ExternalServices; serverNodeArgs?: string[] } = {}): Promise<Stack> {
+export async function startStack(
+  options: { external?: ExternalServices; serverNodeArgs?: string[] } = {},
+): Promise<Stack> {
   const stack: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const release of stack.reverse().splice(0)) await release().catch((error: Error) => say(`shutdown step failed: ${error.message}`));
+    for (const release of stack.reverse().splice(0))
+      await release().catch((error: Error) => say(`shutdown step failed: ${error.message}`));
   };
   try {
     let services = options.external;
@@ -137,8 +148,17 @@ export async function startStack(options: { external?: ExternalServices; serverN
         startFerretDB({ dataDir: join(dir, 'ferretdb'), log: quiet }),
         startRabbitNode({ dir: join(dir, 'rabbitmq'), nodeName: `micropost_bench_${process.pid}`, log: quiet }),
       ]);
-      stack.push(() => ferret.stop(), () => rabbit.stop());
-      services = { mongoUrl: ferret.url, amqpUrl: rabbit.amqpUrl, managementUrl: rabbit.managementUrl, vhost: '/', dbPrefix: 'bench_' };
+      stack.push(
+        () => ferret.stop(),
+        () => rabbit.stop(),
+      );
+      services = {
+        mongoUrl: ferret.url,
+        amqpUrl: rabbit.amqpUrl,
+        managementUrl: rabbit.managementUrl,
+        vhost: '/',
+        dbPrefix: 'bench_',
+      };
     }
     const env: Record<string, string> = {
       MONGO_URL: services.mongoUrl,
@@ -151,7 +171,12 @@ export async function startStack(options: { external?: ExternalServices; serverN
     const mongo = new MongoClient(services.mongoUrl, { maxPoolSize: 8 });
     await mongo.connect();
     stack.push(() => mongo.close());
-    const bus = await createEventBus({ url: services.amqpUrl, exchange: 'micropost.events', prefetch: 32, logger: createLogger('bench', 'warn') });
+    const bus = await createEventBus({
+      url: services.amqpUrl,
+      exchange: 'micropost.events',
+      prefetch: 32,
+      logger: createLogger('bench', 'warn'),
+    });
     stack.push(() => bus.close());
 
     say('starting server A and server B…');
@@ -160,12 +185,27 @@ export async function startStack(options: { external?: ExternalServices; serverN
       startNodeProcess('server-a', SERVER_ENTRY, env, { nodeArgs }),
       startNodeProcess('server-b', SERVER_ENTRY, env, { nodeArgs }),
     ]);
-    stack.push(() => a.stop(), () => b.stop());
+    stack.push(
+      () => a.stop(),
+      () => b.stop(),
+    );
     const balancerPort = await freePort();
-    const balancer: RunningBalancer = await startBalancer({ port: balancerPort, servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`], log: () => {} });
+    const balancer: RunningBalancer = await startBalancer({
+      port: balancerPort,
+      servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
+      log: () => {},
+    });
     stack.push(() => balancer.stop());
     // HAProxy needs two good health checks (500 ms apart) before it sends anything.
-    await until(async () => (await fetch(`http://127.0.0.1:${balancerPort}/health`).then((r) => r.status === 200, () => false)), 15_000, 'the balancer to find a server');
+    await until(
+      async () =>
+        await fetch(`http://127.0.0.1:${balancerPort}/health`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      15_000,
+      'the balancer to find a server',
+    );
     say(`servers A (${a.port}) and B (${b.port}) behind HAProxy on ${balancerPort}`);
     return {
       env,
@@ -190,7 +230,9 @@ export async function startStack(options: { external?: ExternalServices; serverN
 export async function settleQueues(stack: Stack, timeoutMs: number): Promise<void> {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
-    const queues = (await stack.admin.listQueues(stack.vhost)).filter((queue) => queue.durable && !queue.name.endsWith('.dlq'));
+    const queues = (await stack.admin.listQueues(stack.vhost)).filter(
+      (queue) => queue.durable && !queue.name.endsWith('.dlq'),
+    );
     if (queues.every((queue) => queue.messages === 0)) return;
     await sleep(500);
   }

@@ -15,7 +15,8 @@ export function composeSupergraph(): string {
       typeDefs: parse(readFileSync(new URL(`subgraphs/${name}/schema.graphql`, repoRoot), 'utf8')),
     })),
   );
-  if (result.errors) throw new Error(`Composition failed:\n${result.errors.map((error) => `  - ${error.message}`).join('\n')}`);
+  if (result.errors)
+    throw new Error(`Composition failed:\n${result.errors.map((error) => `  - ${error.message}`).join('\n')}`);
   return result.supergraphSdl;
 }
 

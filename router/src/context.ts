@@ -20,14 +20,16 @@ export class RouterAuthenticator {
   async contextFor(authorization: string | undefined, requestId: string = randomUUID()): Promise<RouterContext> {
     const token = bearerToken(authorization);
     if (token === null) {
-      if (authorization?.trim()) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".', 401);
+      if (authorization?.trim())
+        throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".', 401);
       return { viewer: null, requestId, forwardedIdentity: null };
     }
     let viewer: Identity;
     try {
       viewer = { userId: (await this.tokens.verify(token)).userId };
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new UnauthenticatedError('The token is invalid or has expired; sign in again.', 401);
+      if (error instanceof InvalidTokenError)
+        throw new UnauthenticatedError('The token is invalid or has expired; sign in again.', 401);
       throw error;
     }
     return this.contextForViewer(viewer, requestId);
@@ -40,6 +42,9 @@ export class RouterAuthenticator {
 
   contextForRequest(request: http.IncomingMessage): Promise<RouterContext> {
     const requestId = request.headers[REQUEST_ID_HEADER];
-    return this.contextFor(request.headers.authorization, typeof requestId === 'string' && requestId.length <= 100 ? requestId : undefined);
+    return this.contextFor(
+      request.headers.authorization,
+      typeof requestId === 'string' && requestId.length <= 100 ? requestId : undefined,
+    );
   }
 }

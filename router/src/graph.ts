@@ -26,7 +26,12 @@ export async function startGraph(
   options: GraphOptions = {},
 ): Promise<RunningGraph> {
   const { LOG_LEVEL, AMQP_URL, EVENTS_EXCHANGE, AMQP_PREFETCH } = parseEnv({ ...logEnv, ...amqpEnv }, env);
-  const bus = await createEventBus({ url: AMQP_URL, exchange: EVENTS_EXCHANGE, prefetch: AMQP_PREFETCH, logger: createLogger('events', LOG_LEVEL) });
+  const bus = await createEventBus({
+    url: AMQP_URL,
+    exchange: EVENTS_EXCHANGE,
+    prefetch: AMQP_PREFETCH,
+    logger: createLogger('events', LOG_LEVEL),
+  });
   const started: RunningService[] = [];
   const stop = async () => {
     for (const service of started.reverse().splice(0)) await service.stop();
@@ -34,7 +39,8 @@ export async function startGraph(
   };
   try {
     for (const definition of definitions) {
-      const onMongoCommand = options.onMongoCommand && ((event: CommandStartedEvent) => options.onMongoCommand!(definition.name, event));
+      const onMongoCommand =
+        options.onMongoCommand && ((event: CommandStartedEvent) => options.onMongoCommand!(definition.name, event));
       started.push(await startSubgraph(definition, { ...env, PORT: '0' }, { bus, onMongoCommand }));
     }
     const subgraphs = Object.fromEntries(started.map((service) => [service.name, service]));

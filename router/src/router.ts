@@ -8,7 +8,13 @@ import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER } from '@micropost/a
 import { amqpEnv, authEnv, httpEnv, logEnv, parseEnv, z } from '@micropost/config';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { REQUEST_ID_HEADER, graphqlRequestListener, listen, maskInternalErrors, type RunningService } from '@micropost/server';
+import {
+  REQUEST_ID_HEADER,
+  graphqlRequestListener,
+  listen,
+  maskInternalErrors,
+  type RunningService,
+} from '@micropost/server';
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
@@ -16,7 +22,10 @@ import { startLiveService, type LiveService } from './live/live-service.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
-  SERVED_SUBGRAPHS.map(({ name, port }) => [subgraphUrlVariable(name), z.url({ protocol: /^https?$/ }).default(defaultSubgraphUrl(port))]),
+  SERVED_SUBGRAPHS.map(({ name, port }) => [
+    subgraphUrlVariable(name),
+    z.url({ protocol: /^https?$/ }).default(defaultSubgraphUrl(port)),
+  ]),
 );
 const routerEnv = {
   ...logEnv,
@@ -27,8 +36,15 @@ const routerEnv = {
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
   ALLOWED_ORIGINS: z
     .string()
-    .default('http://localhost:4000,http://127.0.0.1:4000,https://sandbox.embed.apollographql.com,https://studio.apollographql.com')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    .default(
+      'http://localhost:4000,http://127.0.0.1:4000,https://sandbox.embed.apollographql.com,https://studio.apollographql.com',
+    )
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   /** Undelivered events kept per subscription before the oldest are dropped; default 64. */
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().positive().default(64),
 };
@@ -55,7 +71,9 @@ export async function startRouter(
   // @apollo/gateway exports usage metrics to Apollo (probing cloud metadata endpoints on the way)
   // unless this is set when it is constructed; nothing in Micropost may phone home.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
-  const urls = new Map<string, string>(SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]));
+  const urls = new Map<string, string>(
+    SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]),
+  );
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
     buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: urls.get(name) ?? url }),
@@ -68,14 +86,18 @@ export async function startRouter(
   const formatError = maskInternalErrors(logger);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,
   });
   const stack: (() => Promise<void>)[] = [];
   const stop = async () => {
-    for (const release of stack.reverse().splice(0)) await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
+    for (const release of stack.reverse().splice(0))
+      await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
     await apollo.start();
@@ -93,10 +115,15 @@ export async function startRouter(
       }),
     );
 
-    const bus = options.bus ?? (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
+    const bus =
+      options.bus ??
+      (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
     if (!options.bus) stack.push(() => bus.close());
     const execute: GatewayExecutor = async (query, variables, viewer) => {
-      const response = await apollo.executeOperation({ query, variables }, { contextValue: await authenticator.contextForViewer(viewer) });
+      const response = await apollo.executeOperation(
+        { query, variables },
+        { contextValue: await authenticator.contextForViewer(viewer) },
+      );
       if (response.body.kind !== 'single') throw new Error('hydration queries never use incremental delivery');
       return response.body.singleResult;
     };

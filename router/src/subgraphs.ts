@@ -16,7 +16,9 @@ export const SUBGRAPHS = [
 ] as const satisfies readonly SubgraphEntry[];
 
 /** The subgraphs a process serves, each with its own port. */
-export const SERVED_SUBGRAPHS = SUBGRAPHS.filter((entry): entry is Extract<(typeof SUBGRAPHS)[number], { port: number }> => entry.port !== null);
+export const SERVED_SUBGRAPHS = SUBGRAPHS.filter(
+  (entry): entry is Extract<(typeof SUBGRAPHS)[number], { port: number }> => entry.port !== null,
+);
 
 export const defaultSubgraphUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
 

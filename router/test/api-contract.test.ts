@@ -14,7 +14,10 @@ function signatures(schema: GraphQLSchema): Set<string> {
     if (type.name.startsWith('__')) continue;
     if (type instanceof GraphQLObjectType) {
       for (const field of Object.values(type.getFields())) {
-        const args = field.args.map((arg) => `${arg.name}: ${String(arg.type)}${arg.defaultValue === undefined ? '' : ` = ${JSON.stringify(arg.defaultValue)}`}`);
+        const args = field.args.map(
+          (arg) =>
+            `${arg.name}: ${String(arg.type)}${arg.defaultValue === undefined ? '' : ` = ${JSON.stringify(arg.defaultValue)}`}`,
+        );
         lines.add(`${type.name}.${field.name}(${args.join(', ')}): ${String(field.type)}`);
       }
     } else if (type instanceof GraphQLEnumType) {

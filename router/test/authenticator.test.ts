@@ -19,11 +19,19 @@ describe('RouterAuthenticator', () => {
   });
 
   it.each([
-    ['a token signed with another secret', async () => `Bearer ${await new AccessTokens('x'.repeat(32), 60).issue('u1')}`],
+    [
+      'a token signed with another secret',
+      async () => `Bearer ${await new AccessTokens('x'.repeat(32), 60).issue('u1')}`,
+    ],
     ['an expired token', async () => `Bearer ${await new AccessTokens('j'.repeat(32), -10).issue('u1')}`],
-    ['a forwarded identity presented as a bearer token', async () => `Bearer ${await identities.sign({ userId: 'u1' })}`],
+    [
+      'a forwarded identity presented as a bearer token',
+      async () => `Bearer ${await identities.sign({ userId: 'u1' })}`,
+    ],
     ['a header that is not Bearer', async () => 'Basic dTE6cA=='],
   ])('refuses %s with UNAUTHENTICATED', async (_label, header) => {
-    await expect(authenticator.contextFor(await header())).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(authenticator.contextFor(await header())).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 });

@@ -12,9 +12,22 @@ describe('liveDeliveries', () => {
   });
 
   it('notifies the followee of a follow and of an unfollow', () => {
-    const followed = createEvent('follow.created', { followerId: 'f', followeeId: 'e', createdAt: '2026-11-29T00:00:00.000Z' });
+    const followed = createEvent('follow.created', {
+      followerId: 'f',
+      followeeId: 'e',
+      createdAt: '2026-11-29T00:00:00.000Z',
+    });
     expect(liveDeliveries(followed)).toEqual([
-      { channel: 'notifications:e', payload: { type: 'notification', kind: 'NEW_FOLLOWER', actorId: 'f', postId: null, occurredAt: followed.occurredAt } },
+      {
+        channel: 'notifications:e',
+        payload: {
+          type: 'notification',
+          kind: 'NEW_FOLLOWER',
+          actorId: 'f',
+          postId: null,
+          occurredAt: followed.occurredAt,
+        },
+      },
     ]);
     const unfollowed = createEvent('follow.deleted', { followerId: 'f', followeeId: 'e' });
     expect(liveDeliveries(unfollowed)[0]!.payload).toMatchObject({ kind: 'LOST_FOLLOWER', actorId: 'f' });
@@ -31,11 +44,18 @@ describe('liveDeliveries', () => {
   });
 
   it('sends a new post to its author’s channel and to the every-author channel', () => {
-    const created = createEvent('post.created', { postId: 'p', authorId: 'a', body: 'hi', createdAt: '2026-11-29T00:00:00.000Z' });
+    const created = createEvent('post.created', {
+      postId: 'p',
+      authorId: 'a',
+      body: 'hi',
+      createdAt: '2026-11-29T00:00:00.000Z',
+    });
     expect(liveDeliveries(created).map((delivery) => delivery.channel)).toEqual(['postCreated:a', 'postCreated:*']);
   });
 
   it('ignores events no live client needs', () => {
-    expect(liveDeliveries(createEvent('user.registered', { userId: 'u', handle: 'u', displayName: 'U', createdAt: 'x' }))).toEqual([]);
+    expect(
+      liveDeliveries(createEvent('user.registered', { userId: 'u', handle: 'u', displayName: 'U', createdAt: 'x' })),
+    ).toEqual([]);
   });
 });

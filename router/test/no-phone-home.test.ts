@@ -10,7 +10,12 @@ const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
   // Node's own callers pass their normalized arguments as one array: [options, callback].
   const [first, second] = (Array.isArray(args[0]) ? args[0] : args) as [unknown, unknown];
-  const target = typeof first === 'object' && first !== null ? ((first as net.TcpNetConnectOpts).host ?? (first as net.IpcNetConnectOpts).path ?? 'localhost') : typeof second === 'string' ? second : 'localhost';
+  const target =
+    typeof first === 'object' && first !== null
+      ? ((first as net.TcpNetConnectOpts).host ?? (first as net.IpcNetConnectOpts).path ?? 'localhost')
+      : typeof second === 'string'
+        ? second
+        : 'localhost';
   contacted.push(String(target));
   return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
 } as typeof connect;

@@ -66,7 +66,11 @@ describe('the subscription schema', () => {
     deliverFeed('POST_ADDED', 'p1', ['u1', 'u2', 'u3']);
     const results = await Promise.all(subscribers.map((subscriber) => subscriber.next()));
     for (const result of results) {
-      expect(result).toEqual({ data: { feedUpdated: { kind: 'POST_ADDED', postId: 'p1', post: { body: 'body of p1', author: { handle: 'alice' } } } } });
+      expect(result).toEqual({
+        data: {
+          feedUpdated: { kind: 'POST_ADDED', postId: 'p1', post: { body: 'body of p1', author: { handle: 'alice' } } },
+        },
+      });
     }
     expect(gateway.calls).toHaveLength(1);
     expect(gateway.calls[0]!.viewer).toBeNull();
@@ -90,7 +94,9 @@ describe('the subscription schema', () => {
       fragment Bits on Post { text: body author { name: handle } }`;
     const subscriber = await open(query, { userId: 'u1' }, { n: 4 });
     deliverFeed('POST_ADDED', 'p9', ['u1']);
-    expect((await subscriber.next()).data).toEqual({ feedUpdated: { postId: 'p9', item: { text: 'body of p9', author: { name: 'alice' }, short: 'body' } } });
+    expect((await subscriber.next()).data).toEqual({
+      feedUpdated: { postId: 'p9', item: { text: 'body of p9', author: { name: 'alice' }, short: 'body' } },
+    });
   });
 
   it('batches the posts of several events for one subscriber set into separate scopes', async () => {
@@ -121,11 +127,28 @@ describe('the subscription schema', () => {
 
   it('resolves notifications with their actor and post', async () => {
     const { hub, gateway, open, logger } = await setup();
-    const subscriber = await open(`subscription { notificationReceived { kind occurredAt actor { handle } post { body } } }`, { userId: 'a1' });
+    const subscriber = await open(
+      `subscription { notificationReceived { kind occurredAt actor { handle } post { body } } }`,
+      { userId: 'a1' },
+    );
     const scope = new HydrationScope(gateway.execute, logger);
-    hub.deliver('notifications:a1', { payload: { type: 'notification', kind: 'POST_LIKED', actorId: 'u7', postId: 'p3', occurredAt: '2026-11-29T00:00:00.000Z' }, scope });
+    hub.deliver('notifications:a1', {
+      payload: {
+        type: 'notification',
+        kind: 'POST_LIKED',
+        actorId: 'u7',
+        postId: 'p3',
+        occurredAt: '2026-11-29T00:00:00.000Z',
+      },
+      scope,
+    });
     expect((await subscriber.next()).data).toEqual({
-      notificationReceived: { kind: 'POST_LIKED', occurredAt: '2026-11-29T00:00:00.000Z', actor: { handle: 'user u7' }, post: { body: 'body of p3' } },
+      notificationReceived: {
+        kind: 'POST_LIKED',
+        occurredAt: '2026-11-29T00:00:00.000Z',
+        actor: { handle: 'user u7' },
+        post: { body: 'body of p3' },
+      },
     });
   });
 });

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import { createTestServices, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  graphql,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 
 // The subscription endpoint's own rules, on one server: tokens that expire, origins, cleanup.
@@ -11,7 +18,10 @@ let graph: TestGraph;
 
 beforeAll(async () => {
   services = await createTestServices();
-  graph = await startTestGraph(services.env({ TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS), ALLOWED_ORIGINS: 'http://app.example' }), [usersSubgraph]);
+  graph = await startTestGraph(
+    services.env({ TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS), ALLOWED_ORIGINS: 'http://app.example' }),
+    [usersSubgraph],
+  );
 });
 afterAll(async () => {
   await graph?.stop();
@@ -19,11 +29,15 @@ afterAll(async () => {
 });
 
 const wsUrl = () => graph.url.replace(/^http/, 'ws');
-const liveSubscriptions = async () => ((await (await fetch(graph.url.replace('/graphql', '/health'))).json()) as { liveSubscriptions: number }).liveSubscriptions;
+const liveSubscriptions = async () =>
+  ((await (await fetch(graph.url.replace('/graphql', '/health'))).json()) as { liveSubscriptions: number })
+    .liveSubscriptions;
 
 describe('the subscription socket', () => {
   it('closes a connection with 4401 when its token expires', async () => {
-    const { token } = (await graphql(graph.url, `mutation { register(handle: "shortlived", password: "password 123") { token } }`)).data!.register;
+    const { token } = (
+      await graphql(graph.url, `mutation { register(handle: "shortlived", password: "password 123") { token } }`)
+    ).data!.register;
     const closed: number[] = [];
     const client = createClient({
       url: wsUrl(),
@@ -33,12 +47,20 @@ describe('the subscription socket', () => {
       on: { closed: (event) => void closed.push((event as { code: number }).code) },
       onNonLazyError: () => {},
     });
-    client.subscribe({ query: `subscription { feedUpdated { kind } }` }, { next: () => {}, error: () => {}, complete: () => {} });
+    client.subscribe(
+      { query: `subscription { feedUpdated { kind } }` },
+      { next: () => {}, error: () => {}, complete: () => {} },
+    );
     await waitFor(async () => (await liveSubscriptions()) === 1, { message: 'the subscription never opened' });
-    await waitFor(async () => closed.length > 0, { timeoutMs: (TOKEN_TTL_SECONDS + 5) * 1000, message: 'the connection outlived its token' });
+    await waitFor(async () => closed.length > 0, {
+      timeoutMs: (TOKEN_TTL_SECONDS + 5) * 1000,
+      message: 'the connection outlived its token',
+    });
     expect(closed[0]).toBe(4401);
     // And the closed socket released its subscription.
-    await waitFor(async () => (await liveSubscriptions()) === 0, { message: 'the closed socket still holds its subscription' });
+    await waitFor(async () => (await liveSubscriptions()) === 0, {
+      message: 'the closed socket still holds its subscription',
+    });
     await client.dispose();
   });
 
@@ -59,7 +81,10 @@ describe('the subscription socket', () => {
 
   it('frees a subscription when the client completes it', async () => {
     const client = createClient({ url: wsUrl(), webSocketImpl: WebSocket, retryAttempts: 0, onNonLazyError: () => {} });
-    const unsubscribe = client.subscribe({ query: `subscription { postCreated { id } }` }, { next: () => {}, error: () => {}, complete: () => {} });
+    const unsubscribe = client.subscribe(
+      { query: `subscription { postCreated { id } }` },
+      { next: () => {}, error: () => {}, complete: () => {} },
+    );
     await waitFor(async () => (await liveSubscriptions()) === 1, { message: 'the subscription never opened' });
     unsubscribe();
     await waitFor(async () => (await liveSubscriptions()) === 0, { message: 'a completed subscription was kept' });

@@ -14,9 +14,21 @@ const cpuSeconds = (pid: number) => {
 };
 const stack = await startStack();
 try {
-  const seeded = await seed(stack, { users: 1100, bigAuthorFollowers: 0, midAuthorFollowers: 0, followsPerUser: 0, posts: 300, searchWaitMs: 3_000, drainTimeoutMs: 400_000 });
+  const seeded = await seed(stack, {
+    users: 1100,
+    bigAuthorFollowers: 0,
+    midAuthorFollowers: 0,
+    followsPerUser: 0,
+    posts: 300,
+    searchWaitMs: 3_000,
+    drainTimeoutMs: 400_000,
+  });
   const mongoPort = new URL(stack.env.MONGO_URL!).port;
-  const ferret = Number(execFileSync('pgrep', ['-f', `listen-addr=127.0.0.1:${mongoPort}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+  const ferret = Number(
+    execFileSync('pgrep', ['-f', `listen-addr=127.0.0.1:${mongoPort}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0],
+  );
   await stack.a.stop();
   await stack.b.stop();
   for (const maxPoll of ['1000', '8000']) {
@@ -35,7 +47,13 @@ try {
       times.push(performance.now() - t);
     }
     times.sort((x, y) => x - y);
-    const loaded = await load({ url: a.url, query: HOME_FEED_QUERY, tokens: seeded.readers.map((r) => r.token), connections: 8, seconds: 10 });
+    const loaded = await load({
+      url: a.url,
+      query: HOME_FEED_QUERY,
+      tokens: seeded.readers.map((r) => r.token),
+      connections: 8,
+      seconds: 10,
+    });
     console.log(
       `OUTBOX_MAX_POLL_MS=${maxPoll}: FerretDB idle ${idle.toFixed(1)}% of a core; sequential homeFeed median ${times[15]!.toFixed(0)} ms, p90 ${times[27]!.toFixed(0)} ms; ` +
         `c=8 ${loaded.requestsPerSecond} req/s p50 ${loaded.p50Ms} p99 ${loaded.p99Ms} errors ${loaded.errors}`,

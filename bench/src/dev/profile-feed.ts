@@ -9,7 +9,15 @@ import { startStack } from '../stack.ts';
 
 const stack = await startStack();
 try {
-  const seeded = await seed(stack, { users: 300, bigAuthorFollowers: 200, midAuthorFollowers: 50, followsPerUser: 1, posts: 150, searchWaitMs: 1000, drainTimeoutMs: 300_000 });
+  const seeded = await seed(stack, {
+    users: 300,
+    bigAuthorFollowers: 200,
+    midAuthorFollowers: 50,
+    followsPerUser: 1,
+    posts: 150,
+    searchWaitMs: 1000,
+    drainTimeoutMs: 300_000,
+  });
   let log: { subgraph: string; name: string; collection: string; filter: string; at: number }[] | null = null;
   const port = await freePort();
   const graph = await startGraph({ ...process.env, ...stack.env, PORT: String(port) }, ALL_SUBGRAPHS, {
@@ -17,7 +25,10 @@ try {
       if (!log) return;
       const command = event.command as Record<string, unknown>;
       const collection = String(command[event.commandName] ?? '');
-      const filter = JSON.stringify(command.filter ?? command.updates ?? command.deletes ?? command.query ?? '').slice(0, 160);
+      const filter = JSON.stringify(command.filter ?? command.updates ?? command.deletes ?? command.query ?? '').slice(
+        0,
+        160,
+      );
       log.push({ subgraph, name: event.commandName, collection, filter, at: performance.now() });
     },
   });
@@ -37,7 +48,10 @@ try {
   const captured: NonNullable<typeof log> = log;
   log = null;
   console.log(`one homeFeed: ${total.toFixed(0)} ms, ${captured.length} commands`);
-  for (const entry of captured) console.log(`+${(entry.at - t0).toFixed(0).padStart(5)} ms ${entry.subgraph.padEnd(8)} ${entry.name.padEnd(8)} ${entry.collection.padEnd(14)} ${entry.filter}`);
+  for (const entry of captured)
+    console.log(
+      `+${(entry.at - t0).toFixed(0).padStart(5)} ms ${entry.subgraph.padEnd(8)} ${entry.name.padEnd(8)} ${entry.collection.padEnd(14)} ${entry.filter}`,
+    );
   // Each distinct shape, timed alone with the bench's own client.
   await graph.stop();
 } finally {

@@ -22,5 +22,7 @@ const gateway = createGatewayRuntime({
   },
 });
 const server = http.createServer(gateway);
-server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stderr.write(`hive gateway on ${process.env.PORT}\n`));
+server.listen(Number(process.env.PORT), '127.0.0.1', () =>
+  process.stderr.write(`hive gateway on ${process.env.PORT}\n`),
+);
 process.once('SIGTERM', () => server.close(() => void Promise.resolve(gateway.dispose()).then(() => process.exit(0))));

@@ -9,9 +9,15 @@ import { runMain, startSubgraph, type RunningService } from '@micropost/server';
 
 runMain(async (): Promise<RunningService> => {
   const { LOG_LEVEL, AMQP_URL, EVENTS_EXCHANGE, AMQP_PREFETCH } = parseEnv({ ...logEnv, ...amqpEnv }, process.env);
-  const bus = await createEventBus({ url: AMQP_URL, exchange: EVENTS_EXCHANGE, prefetch: AMQP_PREFETCH, logger: createLogger('events', LOG_LEVEL) });
+  const bus = await createEventBus({
+    url: AMQP_URL,
+    exchange: EVENTS_EXCHANGE,
+    prefetch: AMQP_PREFETCH,
+    logger: createLogger('events', LOG_LEVEL),
+  });
   const started: RunningService[] = [];
-  for (const definition of ALL_SUBGRAPHS) started.push(await startSubgraph(definition as never, { ...process.env, PORT: '0' }, { bus }));
+  for (const definition of ALL_SUBGRAPHS)
+    started.push(await startSubgraph(definition as never, { ...process.env, PORT: '0' }, { bus }));
   const urls = Object.fromEntries(started.map((service) => [service.name, service.url]));
   const server = http.createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(urls));

@@ -44,7 +44,9 @@ export async function writeAndFanOut(
     maxRequests: config.maxRequests,
     timeoutSeconds: 30,
   });
-  say(`createPost c=${config.connections}: ${createPost.requestsPerSecond} posts/s accepted, p50 ${createPost.p50Ms} ms, p99 ${createPost.p99Ms} ms, errors ${createPost.errors}`);
+  say(
+    `createPost c=${config.connections}: ${createPost.requestsPerSecond} posts/s accepted, p50 ${createPost.p50Ms} ms, p99 ${createPost.p99Ms} ms, errors ${createPost.errors}`,
+  );
 
   const timelines = stack.mongo.db(`${stack.dbPrefix}feed`).collection('timelines');
   const fanOut: FanOutRun[] = [];
@@ -57,7 +59,12 @@ export async function writeAndFanOut(
     // Let the write burst's fan-out settle first, so this measures one post's fan-out alone.
     await settleQueues(stack, 90_000);
     const t0 = performance.now();
-    const { createPost: post } = await gql<{ createPost: { id: string } }>(stack.balancerUrl, CREATE, { body: `Fan-out to ${followers} followers #bench` }, author.token);
+    const { createPost: post } = await gql<{ createPost: { id: string } }>(
+      stack.balancerUrl,
+      CREATE,
+      { body: `Fan-out to ${followers} followers #bench` },
+      author.token,
+    );
     const responded = performance.now();
     const want = followers + 1;
     let holding = 0;
@@ -72,7 +79,14 @@ export async function writeAndFanOut(
       }
       await sleep(100);
     }
-    const run = { author: author.handle, followers, mutationMs: round(responded - t0), completeMs: completeMs && round(completeMs), timelinesHolding: holding, halfMs: halfMs && round(halfMs) };
+    const run = {
+      author: author.handle,
+      followers,
+      mutationMs: round(responded - t0),
+      completeMs: completeMs && round(completeMs),
+      timelinesHolding: holding,
+      halfMs: halfMs && round(halfMs),
+    };
     say(
       completeMs === null
         ? `fan-out to ${followers} followers: INCOMPLETE after ${config.fanOutTimeoutMs / 1000} s (${holding} of ${want} timelines)`

@@ -67,7 +67,11 @@ const answers = async (port: number) => {
  * its own, over the same supergraph (schema/supergraph.graphql with this run's subgraph URLs): the
  * same homeFeed query and load against each, alternating in rounds (order rotated each round).
  */
-export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, config: { connections: number; seconds: number; rounds: number }): Promise<GatewaysResult> {
+export async function gatewaysSideBySide(
+  stack: Stack,
+  seeded: SeedResult,
+  config: { connections: number; seconds: number; rounds: number },
+): Promise<GatewaysResult> {
   const started: NodeProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'micropost-bench-supergraph-'));
   try {
@@ -81,20 +85,32 @@ export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, confi
     );
     const file = join(dir, 'supergraph.graphql');
     writeFileSync(file, supergraph);
-    const urlEnv = Object.fromEntries(Object.entries(urls).map(([name, url]) => [`${name.toUpperCase()}_SUBGRAPH_URL`, url]));
-    const env = { ...stack.env, ...urlEnv, SUPERGRAPH_FILE: file, APOLLO_TELEMETRY_DISABLED: 'true', NODE_ENV: 'production' };
+    const urlEnv = Object.fromEntries(
+      Object.entries(urls).map(([name, url]) => [`${name.toUpperCase()}_SUBGRAPH_URL`, url]),
+    );
+    const env = {
+      ...stack.env,
+      ...urlEnv,
+      SUPERGRAPH_FILE: file,
+      APOLLO_TELEMETRY_DISABLED: 'true',
+      NODE_ENV: 'production',
+    };
 
     const gateways = {} as Record<GatewayName, NodeProcess>;
     for (const name of ['ours', 'stock', 'hive'] as const) {
       gateways[name] = await startNodeProcess(`gateway-${name}`, ENTRIES[name], env, { ready: answers });
       started.push(gateways[name]);
     }
-    const idle = Object.fromEntries(Object.entries(gateways).map(([name, gateway]) => [name, gateway.memory().rssMiB])) as Record<GatewayName, number>;
+    const idle = Object.fromEntries(
+      Object.entries(gateways).map(([name, gateway]) => [name, gateway.memory().rssMiB]),
+    ) as Record<GatewayName, number>;
     say(`gateways up: ours ${gateways.ours.port}, stock ${gateways.stock.port}, hive ${gateways.hive.port}`);
 
     // Same answer from all three (one reader), or the comparison means nothing.
     const token = seeded.readers[0]!.token;
-    const answersOf = await Promise.all((['ours', 'stock', 'hive'] as const).map((name) => gql(gateways[name].url, HOME_FEED_QUERY, {}, token)));
+    const answersOf = await Promise.all(
+      (['ours', 'stock', 'hive'] as const).map((name) => gql(gateways[name].url, HOME_FEED_QUERY, {}, token)),
+    );
     const identicalResponses = answersOf.every((answer) => JSON.stringify(answer) === JSON.stringify(answersOf[0]));
     if (!identicalResponses) say('gateways: WARNING the three gateways answered differently');
 
@@ -102,13 +118,29 @@ export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, confi
     const runs: Record<GatewayName, LoadResult[]> = { ours: [], stock: [], hive: [] };
     const order: GatewayName[] = ['stock', 'hive', 'ours'];
     // Warm-up: JIT and query-plan caches of each gateway.
-    for (const name of order) await load({ url: gateways[name].url, query: HOME_FEED_QUERY, tokens, connections: config.connections, seconds: 2 });
+    for (const name of order)
+      await load({
+        url: gateways[name].url,
+        query: HOME_FEED_QUERY,
+        tokens,
+        connections: config.connections,
+        seconds: 2,
+      });
     for (let round = 0; round < config.rounds; round++) {
       const rotated = [...order.slice(round % 3), ...order.slice(0, round % 3)];
       for (const name of rotated) {
-        const result = await load({ url: gateways[name].url, query: HOME_FEED_QUERY, tokens, connections: config.connections, seconds: config.seconds, timeoutSeconds: 30 });
+        const result = await load({
+          url: gateways[name].url,
+          query: HOME_FEED_QUERY,
+          tokens,
+          connections: config.connections,
+          seconds: config.seconds,
+          timeoutSeconds: 30,
+        });
         runs[name].push(result);
-        say(`gateways round ${round + 1} ${name.padEnd(5)}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${gateways[name].memory().rssMiB.toFixed(0)} MiB`);
+        say(
+          `gateways round ${round + 1} ${name.padEnd(5)}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}, RSS ${gateways[name].memory().rssMiB.toFixed(0)} MiB`,
+        );
       }
     }
     const stats = (['ours', 'stock', 'hive'] as const).map(
@@ -135,8 +167,17 @@ export async function gatewaysSideBySide(stack: Stack, seeded: SeedResult, confi
         },
       ]),
     ) as GatewaysResult['ratios'];
-    say(`gateways: ours ÷ stock throughput ${ratios.stock.throughput}, p99 ${ratios.stock.p99}, peak RSS ${ratios.stock.peakRss}; ours ÷ hive throughput ${ratios.hive.throughput}, p99 ${ratios.hive.p99}, peak RSS ${ratios.hive.peakRss}`);
-    return { connections: config.connections, seconds: config.seconds, rounds: config.rounds, gateways: stats, ratios, identicalResponses };
+    say(
+      `gateways: ours ÷ stock throughput ${ratios.stock.throughput}, p99 ${ratios.stock.p99}, peak RSS ${ratios.stock.peakRss}; ours ÷ hive throughput ${ratios.hive.throughput}, p99 ${ratios.hive.p99}, peak RSS ${ratios.hive.peakRss}`,
+    );
+    return {
+      connections: config.connections,
+      seconds: config.seconds,
+      rounds: config.rounds,
+      gateways: stats,
+      ratios,
+      identicalResponses,
+    };
   } finally {
     for (const process of started.reverse()) await process.stop();
     rmSync(dir, { recursive: true, force: true });

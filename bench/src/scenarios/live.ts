@@ -35,7 +35,11 @@ const liveSubscriptions = async (port: number): Promise<number> =>
  * subscriptions on it), subscriptions spread round-robin when N exceeds the followers; the author
  * posts through server A. Latency = message arrival − createPost's response.
  */
-export async function liveDelivery(stack: Stack, seeded: SeedResult, config: { subscribers: number[]; postsPerRun: number; deliveryTimeoutMs: number }): Promise<LiveRun[]> {
+export async function liveDelivery(
+  stack: Stack,
+  seeded: SeedResult,
+  config: { subscribers: number[]; postsPerRun: number; deliveryTimeoutMs: number },
+): Promise<LiveRun[]> {
   const tokens = new AccessTokens(stack.env.JWT_SECRET!, 3600);
   // The mid author's followers are users 2..midAuthorFollowers+1 (see seed.ts). Not the big
   // author: each of its posts costs the feed a 1,000-timeline fan-out, which scenario 3 measures.
@@ -56,7 +60,14 @@ export async function liveDelivery(stack: Stack, seeded: SeedResult, config: { s
     for (let s = 0; s < sockets; s++) {
       const token = await tokens.issue(followers[s]!.id);
       clients.push(
-        createClient({ url: bUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true, keepAlive: 30_000 }),
+        createClient({
+          url: bUrl,
+          webSocketImpl: WebSocket,
+          connectionParams: { authorization: `Bearer ${token}` },
+          retryAttempts: 0,
+          lazy: true,
+          keepAlive: 30_000,
+        }),
       );
     }
     const disposers: (() => void)[] = [];
@@ -81,19 +92,36 @@ export async function liveDelivery(stack: Stack, seeded: SeedResult, config: { s
       );
       if (i % 200 === 199) await sleep(20); // let sockets open without a thundering herd
     }
-    await until(async () => (await liveSubscriptions(stack.b.port)) >= baseline + n || failures > 0, 180_000, `${n} subscriptions on server B`, 250);
+    await until(
+      async () => (await liveSubscriptions(stack.b.port)) >= baseline + n || failures > 0,
+      180_000,
+      `${n} subscriptions on server B`,
+      250,
+    );
     if (failures > 0) say(`  ${failures} subscriptions failed to open`);
     const subscribeSeconds = (performance.now() - t0) / 1000;
     await sleep(1000);
     const rssAfter = stack.b.memory().rssMiB;
-    say(`live n=${n}: ${n} subscriptions over ${sockets} sockets open in ${subscribeSeconds.toFixed(1)} s; B's RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MiB`);
+    say(
+      `live n=${n}: ${n} subscriptions over ${sockets} sockets open in ${subscribeSeconds.toFixed(1)} s; B's RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MiB`,
+    );
 
     const latencies: number[] = [];
     let received = 0;
     for (let p = 0; p < config.postsPerRun; p++) {
-      const { createPost } = await gql<{ createPost: { id: string } }>(stack.a.url, CREATE, { body: `Live to ${n} subscribers, post ${p} #bench` }, author.token);
+      const { createPost } = await gql<{ createPost: { id: string } }>(
+        stack.a.url,
+        CREATE,
+        { body: `Live to ${n} subscribers, post ${p} #bench` },
+        author.token,
+      );
       const responded = performance.now();
-      await until(async () => (arrivals.get(createPost.id)?.length ?? 0) >= n, config.deliveryTimeoutMs, `delivery to ${n}`, 20).catch(() => undefined);
+      await until(
+        async () => (arrivals.get(createPost.id)?.length ?? 0) >= n,
+        config.deliveryTimeoutMs,
+        `delivery to ${n}`,
+        20,
+      ).catch(() => undefined);
       const times = arrivals.get(createPost.id) ?? [];
       received += times.length;
       for (const at of times) latencies.push(at - responded);
@@ -116,11 +144,18 @@ export async function liveDelivery(stack: Stack, seeded: SeedResult, config: { s
       rssAfterMiB: Math.round(rssAfter),
       kibPerSubscription: Math.round((((rssAfter - rssBefore) * 1024) / n) * 10) / 10,
     };
-    say(`live n=${n}: p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, lost ${run.lost} of ${expected}, ${run.kibPerSubscription} KiB/subscription`);
+    say(
+      `live n=${n}: p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, lost ${run.lost} of ${expected}, ${run.kibPerSubscription} KiB/subscription`,
+    );
     runs.push(run);
     for (const dispose of disposers) dispose();
     await Promise.all(clients.map((client) => client.dispose()));
-    await until(async () => (await liveSubscriptions(stack.b.port)) <= baseline, 60_000, 'subscriptions to close', 250).catch(() => say('  (server B still counts some subscriptions)'));
+    await until(
+      async () => (await liveSubscriptions(stack.b.port)) <= baseline,
+      60_000,
+      'subscriptions to close',
+      250,
+    ).catch(() => say('  (server B still counts some subscriptions)'));
   }
   return runs;
 }

@@ -48,7 +48,11 @@ class HmacSigner {
 
   async verify(token: string): Promise<{ subject: string; expiresAt: number }> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, { issuer: ISSUER, audience: this.audience, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.#key, {
+        issuer: ISSUER,
+        audience: this.audience,
+        algorithms: ['HS256'],
+      });
       if (!payload.sub || payload.exp === undefined) throw new InvalidTokenError('token lacks subject or expiry');
       return { subject: payload.sub, expiresAt: payload.exp };
     } catch (error) {
@@ -112,7 +116,8 @@ export function generateSecret(length = 48): string {
   const limit = 256 - (256 % SECRET_ALPHABET.length);
   let secret = '';
   while (secret.length < length) {
-    for (const byte of randomBytes(length)) if (byte < limit && secret.length < length) secret += SECRET_ALPHABET[byte % SECRET_ALPHABET.length];
+    for (const byte of randomBytes(length))
+      if (byte < limit && secret.length < length) secret += SECRET_ALPHABET[byte % SECRET_ALPHABET.length];
   }
   return secret;
 }

@@ -11,15 +11,22 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses `env` with `schema`; blank values count as unset. Throws ConfigError naming each bad variable. */
-export function parseEnv<Shape extends z.ZodRawShape>(shape: Shape, env: Env = process.env): z.infer<z.ZodObject<Shape>> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+export function parseEnv<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: Env = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const result = z.object(shape).safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const name = issue.path.join('.');
       const value = present[name];
-      return value === undefined ? `${name}: ${issue.message} (it is not set)` : `${name}: ${issue.message} (got "${value}")`;
+      return value === undefined
+        ? `${name}: ${issue.message} (it is not set)`
+        : `${name}: ${issue.message} (got "${value}")`;
     }),
   );
 }
@@ -66,12 +73,18 @@ export const mongoEnv = {
   /** MongoDB connection string (FerretDB in development). */
   MONGO_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
   /** Each subgraph uses the database `<prefix><subgraph>`; default `micropost_`. */
-  MONGO_DB_PREFIX: z.string().regex(/^[A-Za-z0-9_]*$/, 'may hold only letters, digits and _').default('micropost_'),
+  MONGO_DB_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_]*$/, 'may hold only letters, digits and _')
+    .default('micropost_'),
 };
 
 export const amqpEnv = {
   /** RabbitMQ URL; without it events stay inside this process (single-server development only). */
-  AMQP_URL: z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL').optional(),
+  AMQP_URL: z
+    .string()
+    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .optional(),
   /** Durable topic exchange that carries every domain event; default `micropost.events`. */
   EVENTS_EXCHANGE: z.string().min(1).default('micropost.events'),
   /** Unacknowledged deliveries per consumer; default 32. */

@@ -19,7 +19,11 @@ export type EventEnvelope<T extends EventType = EventType> = {
   };
 }[T];
 
-export function createEvent<T extends EventType>(type: T, data: EventData<T>, options: { requestId?: string } = {}): EventEnvelope<T> {
+export function createEvent<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  options: { requestId?: string } = {},
+): EventEnvelope<T> {
   const envelope = {
     id: randomUUID(),
     type,

@@ -7,7 +7,12 @@ import { z } from 'zod';
  * without breaking older consumers.
  */
 export const eventDataSchemas = {
-  'user.registered': z.object({ userId: z.string(), handle: z.string(), displayName: z.string(), createdAt: z.string() }),
+  'user.registered': z.object({
+    userId: z.string(),
+    handle: z.string(),
+    displayName: z.string(),
+    createdAt: z.string(),
+  }),
   'user.updated': z.object({
     userId: z.string(),
     handle: z.string(),
@@ -20,8 +25,18 @@ export const eventDataSchemas = {
   'post.created': z.object({ postId: z.string(), authorId: z.string(), body: z.string(), createdAt: z.string() }),
   'post.deleted': z.object({ postId: z.string(), authorId: z.string(), createdAt: z.string() }),
   /** `likeCount` is the post's count after this like; `authorId` is whom to notify. */
-  'post.liked': z.object({ postId: z.string(), authorId: z.string(), likerId: z.string(), likeCount: z.number().int().nonnegative() }),
-  'post.unliked': z.object({ postId: z.string(), authorId: z.string(), likerId: z.string(), likeCount: z.number().int().nonnegative() }),
+  'post.liked': z.object({
+    postId: z.string(),
+    authorId: z.string(),
+    likerId: z.string(),
+    likeCount: z.number().int().nonnegative(),
+  }),
+  'post.unliked': z.object({
+    postId: z.string(),
+    authorId: z.string(),
+    likerId: z.string(),
+    likeCount: z.number().int().nonnegative(),
+  }),
   'follow.created': z.object({ followerId: z.string(), followeeId: z.string(), createdAt: z.string() }),
   'follow.deleted': z.object({ followerId: z.string(), followeeId: z.string() }),
   /**

@@ -1,5 +1,12 @@
 import type { Logger } from '@micropost/logger';
-import { DEFAULT_MAX_DELIVERIES, retryDelayMs, type Consumer, type ConsumeSpec, type EventBus, type EventHandler } from './bus.ts';
+import {
+  DEFAULT_MAX_DELIVERIES,
+  retryDelayMs,
+  type Consumer,
+  type ConsumeSpec,
+  type EventBus,
+  type EventHandler,
+} from './bus.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 import { topicMatches } from './topic.ts';
 
@@ -85,7 +92,15 @@ export class InProcessEventBus implements EventBus {
     let queue = this.#queues.get(spec.queue);
     if (queue && queue.kind !== spec.kind) throw new Error(`queue ${spec.queue} is already declared as ${queue.kind}`);
     if (!queue) {
-      queue = { name: spec.queue, kind: spec.kind, bindings: new Set(), messages: [], consumers: [], nextConsumer: 0, deadLetters: [] };
+      queue = {
+        name: spec.queue,
+        kind: spec.kind,
+        bindings: new Set(),
+        messages: [],
+        consumers: [],
+        nextConsumer: 0,
+        deadLetters: [],
+      };
       this.#queues.set(spec.queue, queue);
     }
     for (const binding of spec.bindings) queue.bindings.add(binding);
@@ -106,7 +121,9 @@ export class InProcessEventBus implements EventBus {
     this.#closed = true;
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
-    const cancels = [...this.#queues.values()].flatMap((queue) => queue.consumers.map((consumer) => this.#cancel(queue, consumer)));
+    const cancels = [...this.#queues.values()].flatMap((queue) =>
+      queue.consumers.map((consumer) => this.#cancel(queue, consumer)),
+    );
     await Promise.all(cancels);
     this.#queues.clear();
   }
@@ -116,7 +133,8 @@ export class InProcessEventBus implements EventBus {
       consumer.cancelled = true;
       queue.consumers = queue.consumers.filter((c) => c !== consumer);
       // A server queue is auto-delete: it goes with its last consumer. A shared one keeps buffering.
-      if (queue.kind === 'server' && queue.consumers.length === 0 && this.#queues.get(queue.name) === queue) this.#queues.delete(queue.name);
+      if (queue.kind === 'server' && queue.consumers.length === 0 && this.#queues.get(queue.name) === queue)
+        this.#queues.delete(queue.name);
       this.#pump(queue);
     }
     // Like a channel closing after its handlers settle: cancel returns once in-flight work is done.
@@ -163,7 +181,10 @@ export class InProcessEventBus implements EventBus {
         if (message.deliveries >= this.#maxDeliveries) {
           this.#deadLetter(queue, message, 'rejected', error);
         } else {
-          this.#logger.warn({ err: error, queue: queue.name, eventId: event.id, eventType: event.type, deliveries: message.deliveries }, 'event handler failed; will retry');
+          this.#logger.warn(
+            { err: error, queue: queue.name, eventId: event.id, eventType: event.type, deliveries: message.deliveries },
+            'event handler failed; will retry',
+          );
           this.#retryLater(queue, message);
         }
       }
@@ -175,18 +196,31 @@ export class InProcessEventBus implements EventBus {
   }
 
   #retryLater(queue: LocalQueue, message: Message): void {
-    const timer = setTimeout(() => {
-      this.#retryTimers.delete(timer);
-      if (this.#closed) return;
-      queue.messages.push(message);
-      this.#pump(queue);
-    }, retryDelayMs(message.deliveries, this.#retryBaseMs));
+    const timer = setTimeout(
+      () => {
+        this.#retryTimers.delete(timer);
+        if (this.#closed) return;
+        queue.messages.push(message);
+        this.#pump(queue);
+      },
+      retryDelayMs(message.deliveries, this.#retryBaseMs),
+    );
     this.#retryTimers.add(timer);
   }
 
   #deadLetter(queue: LocalQueue, message: Message, reason: DeadLetter['reason'], error: unknown): void {
     const text = error instanceof Error ? error.message : String(error);
-    this.#logger.error({ err: error instanceof MalformedEventError ? undefined : error, queue: queue.name, routingKey: message.routingKey, reason, deliveries: message.deliveries, error: text }, 'event dead-lettered');
+    this.#logger.error(
+      {
+        err: error instanceof MalformedEventError ? undefined : error,
+        queue: queue.name,
+        routingKey: message.routingKey,
+        reason,
+        deliveries: message.deliveries,
+        error: text,
+      },
+      'event dead-lettered',
+    );
     queue.deadLetters.push({ routingKey: message.routingKey, body: message.body, reason, error: text });
   }
 }

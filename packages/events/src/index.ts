@@ -1,6 +1,21 @@
-export { eventDataSchemas, eventTypes, eventVersion, isEventType, type EventData, type EventMap, type EventType } from './events.ts';
+export {
+  eventDataSchemas,
+  eventTypes,
+  eventVersion,
+  isEventType,
+  type EventData,
+  type EventMap,
+  type EventType,
+} from './events.ts';
 export { createEvent, MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
-export { DEFAULT_MAX_DELIVERIES, dlqName, type Consumer, type ConsumeSpec, type EventBus, type EventHandler } from './bus.ts';
+export {
+  DEFAULT_MAX_DELIVERIES,
+  dlqName,
+  type Consumer,
+  type ConsumeSpec,
+  type EventBus,
+  type EventHandler,
+} from './bus.ts';
 export { topicMatches } from './topic.ts';
 export { RabbitEventBus, type RabbitEventBusOptions } from './rabbit-bus.ts';
 export { InProcessEventBus, type DeadLetter, type InProcessEventBusOptions } from './in-process-bus.ts';

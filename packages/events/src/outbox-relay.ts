@@ -176,13 +176,23 @@ export class OutboxRelay {
       await collection.updateOne({ _id: claimed._id, 'outbox.0.id': id }, { $pop: { outbox: -1 } });
     }
     // Release the lease: null once empty, else due now (for the rest, or events written meanwhile).
-    const drained = await collection.updateOne({ _id: claimed._id, outbox: { $size: 0 } }, { $set: { outboxDueAt: null, outboxPending: false } });
+    const drained = await collection.updateOne(
+      { _id: claimed._id, outbox: { $size: 0 } },
+      { $set: { outboxDueAt: null, outboxPending: false } },
+    );
     if (drained.matchedCount === 1 && claimed.tombstone === true) {
       await collection.deleteOne({ _id: claimed._id, tombstone: true, outbox: { $size: 0 } });
     } else if (drained.matchedCount === 0) {
-      const rest = await collection.updateOne({ _id: claimed._id, 'outbox.0': { $exists: true } }, { $set: { outboxDueAt: new Date() } });
+      const rest = await collection.updateOne(
+        { _id: claimed._id, 'outbox.0': { $exists: true } },
+        { $set: { outboxDueAt: new Date() } },
+      );
       // No outbox array at all (a foreign write): stop claiming it.
-      if (rest.matchedCount === 0) await collection.updateOne({ _id: claimed._id, outbox: { $exists: false } }, { $set: { outboxDueAt: null, outboxPending: false } });
+      if (rest.matchedCount === 0)
+        await collection.updateOne(
+          { _id: claimed._id, outbox: { $exists: false } },
+          { $set: { outboxDueAt: null, outboxPending: false } },
+        );
     }
 
     if (failure !== undefined) {
@@ -194,8 +204,13 @@ export class OutboxRelay {
 
   #reportFailure(err: unknown, collection: string): void {
     this.#failures++;
-    if (this.#failures === 1) this.#logger.warn({ err, collection }, 'outbox relay cannot publish; retrying with backoff');
-    else this.#logger.debug({ err: (err as Error)?.message, collection, failures: this.#failures }, 'outbox relay still failing');
+    if (this.#failures === 1)
+      this.#logger.warn({ err, collection }, 'outbox relay cannot publish; retrying with backoff');
+    else
+      this.#logger.debug(
+        { err: (err as Error)?.message, collection, failures: this.#failures },
+        'outbox relay still failing',
+      );
   }
 
   async #sleep(ms: number, { wakeOnNotify }: { wakeOnNotify: boolean }): Promise<void> {

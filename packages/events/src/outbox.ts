@@ -37,12 +37,16 @@ export function outboxFields(events: readonly EventEnvelope[]): Omit<OutboxField
  * For an update: adds the events to the caller's update document (its `$set`, `$inc`, other `$push`
  * entries are kept), so state change and events land in one atomic write.
  */
-export function withOutbox<T extends Document>(update: UpdateFilter<T>, events: readonly EventEnvelope[]): UpdateFilter<T> {
+export function withOutbox<T extends Document>(
+  update: UpdateFilter<T>,
+  events: readonly EventEnvelope[],
+): UpdateFilter<T> {
   if (events.length === 0) return update;
   const base = update as Document;
   const push = (base.$push ?? {}) as Document;
   const set = (base.$set ?? {}) as Document;
-  if ('outbox' in push || 'outboxDueAt' in set || 'outboxPending' in set) throw new Error('withOutbox: the update already writes the outbox');
+  if ('outbox' in push || 'outboxDueAt' in set || 'outboxPending' in set)
+    throw new Error('withOutbox: the update already writes the outbox');
   const merged: Document = {
     ...base,
     $push: { ...push, outbox: { $each: [...events] } },

@@ -1,7 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel } from 'amqplib';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type RecoveringChannelModel,
+} from 'amqplib';
 import type { Logger } from '@micropost/logger';
-import { DEFAULT_MAX_DELIVERIES, dlqName, retryDelayMs, type Consumer, type ConsumeSpec, type EventBus, type EventHandler } from './bus.ts';
+import {
+  DEFAULT_MAX_DELIVERIES,
+  dlqName,
+  retryDelayMs,
+  type Consumer,
+  type ConsumeSpec,
+  type EventBus,
+  type EventHandler,
+} from './bus.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 
 export interface RabbitEventBusOptions {
@@ -76,7 +90,14 @@ export class RabbitEventBus implements EventBus {
   async #start(): Promise<void> {
     const { url, initialMaxRetries, maxReconnectDelayMs } = this.#options;
     const connection = await amqp.connect(url, {
-      recovery: { initialDelay: 200, maxDelay: maxReconnectDelayMs, maxRetries: Infinity, initialMaxRetries, waitForConnect: false, setup: (model: ChannelModel) => this.#setup(model) },
+      recovery: {
+        initialDelay: 200,
+        maxDelay: maxReconnectDelayMs,
+        maxRetries: Infinity,
+        initialMaxRetries,
+        waitForConnect: false,
+        setup: (model: ChannelModel) => this.#setup(model),
+      },
     });
     this.#connection = connection;
     // Without these listeners an 'error' event would crash the process; recovery handles the cause.
@@ -259,7 +280,9 @@ class RabbitConsumer {
       opened.on('close', () => this.#onChannelClosed(opened, model));
       await opened.prefetch(this.ctx.prefetch);
       await this.#declare(opened);
-      const { consumerTag } = await opened.consume(this.spec.queue, (message) => this.#onMessage(opened, message), { noAck: false });
+      const { consumerTag } = await opened.consume(this.spec.queue, (message) => this.#onMessage(opened, message), {
+        noAck: false,
+      });
       this.#channel = opened;
       this.#model = model;
       this.#consumerTag = consumerTag;
@@ -333,7 +356,14 @@ class RabbitConsumer {
     try {
       event = parseEnvelope(message.content);
     } catch (err) {
-      this.ctx.logger.error({ error: (err as MalformedEventError).message, routingKey: message.fields.routingKey, messageId: message.properties.messageId }, 'malformed event dead-lettered');
+      this.ctx.logger.error(
+        {
+          error: (err as MalformedEventError).message,
+          routingKey: message.fields.routingKey,
+          messageId: message.properties.messageId,
+        },
+        'malformed event dead-lettered',
+      );
       settle(() => channel.nack(message, false, false));
       return;
     }
@@ -351,7 +381,9 @@ class RabbitConsumer {
         return;
       }
       this.ctx.logger.warn(log, 'event handler failed; will retry');
-      await sleep(retryDelayMs(deliveries, this.ctx.retryBaseMs), undefined, { signal: this.ctx.closing }).catch(() => {});
+      await sleep(retryDelayMs(deliveries, this.ctx.retryBaseMs), undefined, { signal: this.ctx.closing }).catch(
+        () => {},
+      );
       settle(() => channel.nack(message, false, true));
     }
   }

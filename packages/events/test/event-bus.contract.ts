@@ -16,8 +16,21 @@ export interface BusHarness {
 }
 
 const registered = (n: number) =>
-  createEvent('user.registered', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, createdAt: new Date().toISOString() });
-const updated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `user${n}`, displayName: `User ${n}`, bio: '', avatarUrl: null, revision: 1 });
+  createEvent('user.registered', {
+    userId: `u${n}`,
+    handle: `user${n}`,
+    displayName: `User ${n}`,
+    createdAt: new Date().toISOString(),
+  });
+const updated = (n: number) =>
+  createEvent('user.updated', {
+    userId: `u${n}`,
+    handle: `user${n}`,
+    displayName: `User ${n}`,
+    bio: '',
+    avatarUrl: null,
+    revision: 1,
+  });
 
 /** Collects what a handler received. */
 function recorder() {
@@ -43,8 +56,15 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
 
     it('delivers a published event with its whole envelope', async () => {
       const received = recorder();
-      await bus.consume({ queue: uniqueName('contract.envelope'), kind: 'shared', bindings: ['user.registered'] }, received.handler);
-      const event = createEvent('user.registered', { userId: 'u1', handle: 'ada', displayName: 'Ada', createdAt: '2026-01-01T00:00:00.000Z' }, { requestId: 'req-1' });
+      await bus.consume(
+        { queue: uniqueName('contract.envelope'), kind: 'shared', bindings: ['user.registered'] },
+        received.handler,
+      );
+      const event = createEvent(
+        'user.registered',
+        { userId: 'u1', handle: 'ada', displayName: 'Ada', createdAt: '2026-01-01T00:00:00.000Z' },
+        { requestId: 'req-1' },
+      );
       await bus.publish(event);
       await waitFor(async () => received.events.length === 1, { message: 'the event never arrived' });
       expect(received.events[0]).toEqual(event);
@@ -56,13 +76,21 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       const hash = recorder();
       const other = recorder();
       await bus.consume({ queue: uniqueName('contract.star'), kind: 'shared', bindings: ['user.*'] }, star.handler);
-      await bus.consume({ queue: uniqueName('contract.exact'), kind: 'shared', bindings: ['user.registered'] }, exact.handler);
+      await bus.consume(
+        { queue: uniqueName('contract.exact'), kind: 'shared', bindings: ['user.registered'] },
+        exact.handler,
+      );
       await bus.consume({ queue: uniqueName('contract.hash'), kind: 'server', bindings: ['#'] }, hash.handler);
-      await bus.consume({ queue: uniqueName('contract.other'), kind: 'shared', bindings: ['post.*', 'user.registered.*'] }, other.handler);
+      await bus.consume(
+        { queue: uniqueName('contract.other'), kind: 'shared', bindings: ['post.*', 'user.registered.*'] },
+        other.handler,
+      );
       const events = [registered(1), updated(1)];
       for (const event of events) await bus.publish(event);
 
-      await waitFor(async () => star.events.length === 2 && hash.events.length === 2 && exact.events.length === 1, { message: 'routed events never arrived' });
+      await waitFor(async () => star.events.length === 2 && hash.events.length === 2 && exact.events.length === 1, {
+        message: 'routed events never arrived',
+      });
       await sleep(QUIET_MS);
       expect(ids(star.events)).toEqual(ids(events));
       expect(ids(hash.events)).toEqual(ids(events));
@@ -80,7 +108,9 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       const events = Array.from({ length: 20 }, (_, n) => registered(n));
       await Promise.all(events.map((event) => bus.publish(event)));
 
-      await waitFor(async () => serverA.events.length + serverB.events.length >= events.length, { message: 'not every event was handled' });
+      await waitFor(async () => serverA.events.length + serverB.events.length >= events.length, {
+        message: 'not every event was handled',
+      });
       await sleep(QUIET_MS);
       expect(ids([...serverA.events, ...serverB.events])).toEqual(ids(events));
       expect(serverA.events.length).toBeGreaterThan(0);
@@ -92,13 +122,25 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       const serverA = recorder();
       const serverB = recorder();
       const otherBus = await harness.createBus();
-      await bus.consume({ queue: uniqueName('contract.projection'), kind: 'shared', bindings: ['user.*'] }, shared.handler);
-      await bus.consume({ queue: uniqueName('contract.live-a'), kind: 'server', bindings: ['user.*'] }, serverA.handler);
-      await otherBus.consume({ queue: uniqueName('contract.live-b'), kind: 'server', bindings: ['user.*'] }, serverB.handler);
+      await bus.consume(
+        { queue: uniqueName('contract.projection'), kind: 'shared', bindings: ['user.*'] },
+        shared.handler,
+      );
+      await bus.consume(
+        { queue: uniqueName('contract.live-a'), kind: 'server', bindings: ['user.*'] },
+        serverA.handler,
+      );
+      await otherBus.consume(
+        { queue: uniqueName('contract.live-b'), kind: 'server', bindings: ['user.*'] },
+        serverB.handler,
+      );
       const events = [registered(1), updated(2), updated(3)];
       for (const event of events) await bus.publish(event);
 
-      await waitFor(async () => shared.events.length === 3 && serverA.events.length === 3 && serverB.events.length === 3, { message: 'a queue missed events' });
+      await waitFor(
+        async () => shared.events.length === 3 && serverA.events.length === 3 && serverB.events.length === 3,
+        { message: 'a queue missed events' },
+      );
       await sleep(QUIET_MS);
       for (const copy of [shared, serverA, serverB]) expect(ids(copy.events)).toEqual(ids(events));
     });
@@ -120,10 +162,15 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
         await bus.publish(poison);
         await bus.publish(healthy);
 
-        await waitFor(async () => handled.some((event) => event.id === healthy.id), { message: 'the event after the poison was not handled' });
-        const dead = await waitFor(async () => (await harness.deadLetters(queue)).find((payload) => payload.includes(poison.id)), {
-          message: 'the failing event never reached the DLQ',
+        await waitFor(async () => handled.some((event) => event.id === healthy.id), {
+          message: 'the event after the poison was not handled',
         });
+        const dead = await waitFor(
+          async () => (await harness.deadLetters(queue)).find((payload) => payload.includes(poison.id)),
+          {
+            message: 'the failing event never reached the DLQ',
+          },
+        );
         expect(JSON.parse(dead)).toEqual(poison);
         expect(attempts).toBe(DEFAULT_MAX_DELIVERIES);
         await sleep(QUIET_MS);
@@ -141,10 +188,13 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       await bus.publish(valid);
 
       await waitFor(async () => received.events.length === 1, { message: 'the valid event was not handled' });
-      const dead = await waitFor(async () => {
-        const payloads = await harness.deadLetters(queue);
-        return payloads.length === 2 && payloads;
-      }, { message: 'malformed messages never reached the DLQ' });
+      const dead = await waitFor(
+        async () => {
+          const payloads = await harness.deadLetters(queue);
+          return payloads.length === 2 && payloads;
+        },
+        { message: 'malformed messages never reached the DLQ' },
+      );
       expect(dead.some((payload) => payload.includes('this is not json'))).toBe(true);
       expect(received.events).toEqual([valid]);
     });

@@ -10,7 +10,8 @@ export function captureLogger(): { logger: Logger; lines: () => Record<string, u
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       if (process.env.TEST_LOG_LEVEL) process.stderr.write(chunk);
       done();
     },
@@ -37,7 +38,10 @@ export async function closeConnections(rabbit: RabbitAdmin, vhost: string): Prom
   if (!response.ok) throw new Error(`listing connections failed: ${response.status}`);
   const connections = (await response.json()) as { name: string }[];
   for (const { name } of connections) {
-    const closed = await fetch(`${api}/api/connections/${encodeURIComponent(name)}`, { method: 'DELETE', headers: { ...headers, 'x-reason': 'test: forced close' } });
+    const closed = await fetch(`${api}/api/connections/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+      headers: { ...headers, 'x-reason': 'test: forced close' },
+    });
     if (!closed.ok && closed.status !== 404) throw new Error(`closing ${name} failed: ${closed.status}`);
   }
   return connections.length;

@@ -2,12 +2,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient, type Collection } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, waitFor, type TestServices, startTcpProxy } from '@micropost/testing';
-import { createEvent, ensureOutboxIndex, OutboxRelay, outboxFields, RabbitEventBus, withOutbox, type EventBus, type EventEnvelope, type WithOutbox } from '../src/index.ts';
+import {
+  createEvent,
+  ensureOutboxIndex,
+  OutboxRelay,
+  outboxFields,
+  RabbitEventBus,
+  withOutbox,
+  type EventBus,
+  type EventEnvelope,
+  type WithOutbox,
+} from '../src/index.ts';
 import { captureLogger, hostPort, uniqueName } from './helpers.ts';
 
 type Profile = WithOutbox<{ _id: string; displayName: string }>;
 
-const renamed = (userId: string, displayName: string) => createEvent('user.updated', { userId, handle: userId, displayName, bio: '', avatarUrl: null, revision: 1 });
+const renamed = (userId: string, displayName: string) =>
+  createEvent('user.updated', { userId, handle: userId, displayName, bio: '', avatarUrl: null, revision: 1 });
 
 describe('outbox + relay against FerretDB and RabbitMQ', () => {
   let services: TestServices;
@@ -43,7 +54,10 @@ describe('outbox + relay against FerretDB and RabbitMQ', () => {
     profiles = client.db(`${services.dbPrefix}events`).collection<Profile>(uniqueName('profiles').replace('.', '_'));
     await ensureOutboxIndex(profiles);
     const observer = await connectBus();
-    await observer.consume({ queue: 'outbox.observer', kind: 'shared', bindings: ['#'] }, async (event) => void received.push(event));
+    await observer.consume(
+      { queue: 'outbox.observer', kind: 'shared', bindings: ['#'] },
+      async (event) => void received.push(event),
+    );
   });
 
   afterEach(async () => {
@@ -63,15 +77,29 @@ describe('outbox + relay against FerretDB and RabbitMQ', () => {
     await profiles.insertOne({ _id: 'ada', displayName: 'Ada', ...outboxFields([created]) });
     const first = renamed('ada', 'Ada L.');
     const second = renamed('ada', 'Ada Lovelace');
-    await profiles.updateOne({ _id: 'ada' }, withOutbox<Profile>({ $set: { displayName: 'Ada Lovelace' } }, [first, second]));
+    await profiles.updateOne(
+      { _id: 'ada' },
+      withOutbox<Profile>({ $set: { displayName: 'Ada Lovelace' } }, [first, second]),
+    );
     relay.notify();
 
-    await waitFor(async () => [created, first, second].every((event) => arrived(event.id)), { message: 'outbox events never arrived' });
+    await waitFor(async () => [created, first, second].every((event) => arrived(event.id)), {
+      message: 'outbox events never arrived',
+    });
     await waitFor(() => drained('ada'), { message: 'the outbox was not emptied' });
-    const order = received.filter((event) => event.type === 'user.updated' && event.data.userId === 'ada').map((event) => event.id);
+    const order = received
+      .filter((event) => event.type === 'user.updated' && event.data.userId === 'ada')
+      .map((event) => event.id);
     expect(order).toEqual([created.id, first.id, second.id]);
-    expect(await profiles.findOne({ _id: 'ada' })).toMatchObject({ displayName: 'Ada Lovelace', outbox: [], outboxDueAt: null, outboxPending: false });
-    expect((await profiles.indexes()).some((index) => index.key.outboxPending === 1 && index.key.outboxDueAt === 1)).toBe(true);
+    expect(await profiles.findOne({ _id: 'ada' })).toMatchObject({
+      displayName: 'Ada Lovelace',
+      outbox: [],
+      outboxDueAt: null,
+      outboxPending: false,
+    });
+    expect(
+      (await profiles.indexes()).some((index) => index.key.outboxPending === 1 && index.key.outboxDueAt === 1),
+    ).toBe(true);
   });
 
   it('publishes the last events of a tombstoned document, then removes the document', async () => {
@@ -82,31 +110,46 @@ describe('outbox + relay against FerretDB and RabbitMQ', () => {
     relay.notify();
 
     await waitFor(async () => arrived(farewell.id), { message: 'the tombstone’s event never arrived' });
-    await waitFor(async () => (await profiles.findOne({ _id: 'gone' })) === null, { message: 'the tombstone was not removed' });
+    await waitFor(async () => (await profiles.findOne({ _id: 'gone' })) === null, {
+      message: 'the tombstone was not removed',
+    });
   });
 
   it('two relays on the same collection publish every event (at least once) and drain every outbox', async () => {
     startRelay(await connectBus());
     startRelay(await connectBus());
     const events = Array.from({ length: 30 }, (_, n) => renamed(`twin${n}`, `Twin ${n}`));
-    await profiles.insertMany(events.map((event) => ({ _id: event.data.userId, displayName: event.data.displayName, ...outboxFields([event]) })));
+    await profiles.insertMany(
+      events.map((event) => ({
+        _id: event.data.userId,
+        displayName: event.data.displayName,
+        ...outboxFields([event]),
+      })),
+    );
 
     await waitFor(async () => events.every((event) => arrived(event.id)), { message: 'not every event was relayed' });
-    for (const event of events) await waitFor(() => drained(event.data.userId), { message: `${event.data.userId} was not drained` });
+    for (const event of events)
+      await waitFor(() => drained(event.data.userId), { message: `${event.data.userId} was not drained` });
     const ours = new Set(events.map((event) => event.id));
     const copies = received.filter((event) => ours.has(event.id)).length;
     // On MongoDB the claim (findOneAndUpdate) is atomic and this is exactly 30. FerretDB 1.24 runs
     // every update as an unisolated read-modify-write, so both relays can claim the same document
     // and publish it twice; consumers dedupe by envelope id.
     expect(copies).toBeGreaterThanOrEqual(events.length);
-    if (copies > events.length) console.warn(`[outbox] ${copies - events.length} duplicate publishes from racing relays (FerretDB has no atomic findAndModify)`);
+    if (copies > events.length)
+      console.warn(
+        `[outbox] ${copies - events.length} duplicate publishes from racing relays (FerretDB has no atomic findAndModify)`,
+      );
   });
 
   it('keeps an event written while the broker is unreachable and publishes it once the broker is back', async () => {
     const { host, port } = hostPort(services.amqpUrl);
     const proxy = await startTcpProxy(host, port);
     cleanup.push(() => proxy.close());
-    const bus = await connectBus(proxy.rewriteUrl(services.amqpUrl), { publishTimeoutMs: 300, maxReconnectDelayMs: 300 });
+    const bus = await connectBus(proxy.rewriteUrl(services.amqpUrl), {
+      publishTimeoutMs: 300,
+      maxReconnectDelayMs: 300,
+    });
     const log = captureLogger();
     const relay = startRelay(bus, log.logger);
 
@@ -115,13 +158,18 @@ describe('outbox + relay against FerretDB and RabbitMQ', () => {
     await profiles.insertOne({ _id: 'grace', displayName: 'Grace', ...outboxFields([event]) });
     relay.notify();
     const cannotPublish = 'outbox relay cannot publish; retrying with backoff';
-    await waitFor(async () => log.lines().some((line) => line.msg === cannotPublish), { message: 'the relay never tried to publish' });
+    await waitFor(async () => log.lines().some((line) => line.msg === cannotPublish), {
+      message: 'the relay never tried to publish',
+    });
     const pending = await profiles.findOne({ _id: 'grace' });
     expect(pending?.outbox?.map((e) => e.id)).toEqual([event.id]);
     expect(arrived(event.id)).toBe(false);
 
     proxy.resume();
-    await waitFor(async () => arrived(event.id), { timeoutMs: 15_000, message: 'the event was not published after the broker came back' });
+    await waitFor(async () => arrived(event.id), {
+      timeoutMs: 15_000,
+      message: 'the event was not published after the broker came back',
+    });
     await waitFor(() => drained('grace'), { message: 'the outbox was not emptied after recovery' });
     // One warning for the outage, not one per attempt; and a note when it is over.
     const warnings = log.lines().filter((line) => line.msg === cannotPublish);

@@ -5,8 +5,19 @@ import { createEvent, RabbitEventBus, type EventBus, type EventEnvelope } from '
 import { eventBusContract } from './event-bus.contract.ts';
 import { captureLogger, closeConnections, hostPort, uniqueName } from './helpers.ts';
 
-const connectBus = (services: TestServices, exchange: string, extra: Partial<Parameters<typeof RabbitEventBus.connect>[0]> = {}) =>
-  RabbitEventBus.connect({ url: services.amqpUrl, exchange, prefetch: 8, logger: captureLogger().logger, retryBaseMs: 10, ...extra });
+const connectBus = (
+  services: TestServices,
+  exchange: string,
+  extra: Partial<Parameters<typeof RabbitEventBus.connect>[0]> = {},
+) =>
+  RabbitEventBus.connect({
+    url: services.amqpUrl,
+    exchange,
+    prefetch: 8,
+    logger: captureLogger().logger,
+    retryBaseMs: 10,
+    ...extra,
+  });
 
 eventBusContract('RabbitEventBus', async () => {
   const services = await createTestServices();
@@ -20,7 +31,9 @@ eventBusContract('RabbitEventBus', async () => {
     },
     deadLetters: async (queue) => {
       const messages = await services.rabbit.getMessages(services.vhost, `${queue}.dlq`, 100).catch(() => []);
-      return messages.map((message) => (message.payload_encoding === 'base64' ? Buffer.from(message.payload, 'base64').toString() : message.payload));
+      return messages.map((message) =>
+        message.payload_encoding === 'base64' ? Buffer.from(message.payload, 'base64').toString() : message.payload,
+      );
     },
     // Straight through amqplib, bypassing the bus's own serialization.
     publishRaw: async (routingKey, body) => {
@@ -54,7 +67,15 @@ describe('RabbitEventBus on a real broker', () => {
     await services?.dispose();
   });
 
-  const userUpdated = (n: number) => createEvent('user.updated', { userId: `u${n}`, handle: `h${n}`, displayName: `U${n}`, bio: '', avatarUrl: null, revision: 1 });
+  const userUpdated = (n: number) =>
+    createEvent('user.updated', {
+      userId: `u${n}`,
+      handle: `h${n}`,
+      displayName: `U${n}`,
+      bio: '',
+      avatarUrl: null,
+      revision: 1,
+    });
 
   it('declares a durable quorum queue with a delivery limit and its DLQ', async () => {
     const bus = track(await connectBus(services, exchange));
@@ -63,7 +84,11 @@ describe('RabbitEventBus on a real broker', () => {
     const queues = await services.rabbit.listQueues(services.vhost);
     const main = queues.find((q) => q.name === queue);
     expect(main?.durable).toBe(true);
-    expect(main?.arguments).toMatchObject({ 'x-queue-type': 'quorum', 'x-delivery-limit': 5, 'x-dead-letter-exchange': `${exchange}.dlx` });
+    expect(main?.arguments).toMatchObject({
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': 5,
+      'x-dead-letter-exchange': `${exchange}.dlx`,
+    });
     expect(queues.find((q) => q.name === `${queue}.dlq`)?.durable).toBe(true);
   });
 
@@ -71,13 +96,21 @@ describe('RabbitEventBus on a real broker', () => {
     const bus = track(await connectBus(services, exchange));
     const shared: EventEnvelope[] = [];
     const live: EventEnvelope[] = [];
-    await bus.consume({ queue: uniqueName('resume.shared'), kind: 'shared', bindings: ['user.updated'] }, async (event) => void shared.push(event));
-    await bus.consume({ queue: uniqueName('resume.live'), kind: 'server', bindings: ['user.updated'] }, async (event) => void live.push(event));
+    await bus.consume(
+      { queue: uniqueName('resume.shared'), kind: 'shared', bindings: ['user.updated'] },
+      async (event) => void shared.push(event),
+    );
+    await bus.consume(
+      { queue: uniqueName('resume.live'), kind: 'server', bindings: ['user.updated'] },
+      async (event) => void live.push(event),
+    );
     await bus.publish(userUpdated(1));
     await waitFor(async () => shared.length === 1 && live.length === 1, { message: 'the first event never arrived' });
 
     // The management API lists a connection only after its next statistics tick.
-    await waitFor(async () => (await closeConnections(services.rabbit, services.vhost)) > 0, { message: 'no connection to close' });
+    await waitFor(async () => (await closeConnections(services.rabbit, services.vhost)) > 0, {
+      message: 'no connection to close',
+    });
 
     const after = userUpdated(2);
     await waitFor(
@@ -97,9 +130,18 @@ describe('RabbitEventBus on a real broker', () => {
     const { host, port } = hostPort(services.amqpUrl);
     const proxy = await startTcpProxy(host, port);
     try {
-      const bus = track(await connectBus(services, exchange, { url: proxy.rewriteUrl(services.amqpUrl), publishTimeoutMs: 500, maxReconnectDelayMs: 300 }));
+      const bus = track(
+        await connectBus(services, exchange, {
+          url: proxy.rewriteUrl(services.amqpUrl),
+          publishTimeoutMs: 500,
+          maxReconnectDelayMs: 300,
+        }),
+      );
       const received: EventEnvelope[] = [];
-      await bus.consume({ queue: uniqueName('unreachable'), kind: 'shared', bindings: ['user.updated'] }, async (event) => void received.push(event));
+      await bus.consume(
+        { queue: uniqueName('unreachable'), kind: 'shared', bindings: ['user.updated'] },
+        async (event) => void received.push(event),
+      );
 
       proxy.pause();
       const started = Date.now();
@@ -108,8 +150,14 @@ describe('RabbitEventBus on a real broker', () => {
 
       proxy.resume();
       const event = userUpdated(2);
-      await waitFor(async () => (await bus.publish(event), true), { timeoutMs: 15_000, message: 'publishing never recovered' });
-      await waitFor(async () => received.some((e) => e.id === event.id), { timeoutMs: 15_000, message: 'the consumer did not come back' });
+      await waitFor(async () => (await bus.publish(event), true), {
+        timeoutMs: 15_000,
+        message: 'publishing never recovered',
+      });
+      await waitFor(async () => received.some((e) => e.id === event.id), {
+        timeoutMs: 15_000,
+        message: 'the consumer did not come back',
+      });
     } finally {
       await proxy.close();
     }
@@ -119,7 +167,9 @@ describe('RabbitEventBus on a real broker', () => {
     const proxy = await startTcpProxy('127.0.0.1', 1);
     proxy.pause();
     try {
-      await expect(connectBus(services, exchange, { url: proxy.rewriteUrl(services.amqpUrl), initialMaxRetries: 1 })).rejects.toThrow(/cannot connect to RabbitMQ/);
+      await expect(
+        connectBus(services, exchange, { url: proxy.rewriteUrl(services.amqpUrl), initialMaxRetries: 1 }),
+      ).rejects.toThrow(/cannot connect to RabbitMQ/);
     } finally {
       await proxy.close();
     }

@@ -22,7 +22,12 @@ export interface RunningBalancer {
 }
 
 export function ensureHaproxyInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<void> {
-  return ensureDebianPackage({ command: 'haproxy', pkg: 'haproxy', howToProvide: 'Install HAProxy (e.g. `apt-get install haproxy`) to put both servers behind one port.', log });
+  return ensureDebianPackage({
+    command: 'haproxy',
+    pkg: 'haproxy',
+    howToProvide: 'Install HAProxy (e.g. `apt-get install haproxy`) to put both servers behind one port.',
+    log,
+  });
 }
 
 /** Runs HAProxy in the foreground (`-db`) with deploy/haproxy.cfg, in front of the two servers. */

@@ -25,7 +25,9 @@ export async function ensureDebianPackage({
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const aptGet = which('apt-get');
   if (!isRoot || aptGet === undefined) {
-    throw new Error(`${command} is not installed and cannot be installed automatically here (needs root and apt-get). ${howToProvide}`);
+    throw new Error(
+      `${command} is not installed and cannot be installed automatically here (needs root and apt-get). ${howToProvide}`,
+    );
   }
   const onLine = (line: string) => {
     if (line.trim() !== '') log(`  apt: ${line}`);
@@ -34,7 +36,8 @@ export async function ensureDebianPackage({
   log(`${command} is missing: running \`apt-get update\` and \`apt-get install -y ${pkg}\`…`);
   for (const args of [['update'], ['install', '-y', pkg]]) {
     const result = await run(aptGet, args, { onLine, env });
-    if (result.code !== 0) throw new Error(`\`apt-get ${args.join(' ')}\` failed (${result.code ?? result.signal}). ${howToProvide}`);
+    if (result.code !== 0)
+      throw new Error(`\`apt-get ${args.join(' ')}\` failed (${result.code ?? result.signal}). ${howToProvide}`);
   }
   log(`${pkg} installed.`);
 }

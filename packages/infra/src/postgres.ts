@@ -1,4 +1,13 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensureDebianPackage, findCommand } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
@@ -19,7 +28,9 @@ export function findPostgresBin(): string | undefined {
   if (initdb !== undefined) return dirname(realpathSync(initdb));
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.map((major) => join(root, major, 'bin')).find((bin) => existsSync(join(bin, 'initdb')));
 }
 
@@ -27,9 +38,18 @@ export function findPostgresBin(): string | undefined {
 export async function ensurePostgresInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<string> {
   const found = findPostgresBin();
   if (found !== undefined) return found;
-  await ensureDebianPackage({ command: 'initdb', pkg: 'postgresql', howToProvide: HOW_TO_PROVIDE, log, isInstalled: () => findPostgresBin() !== undefined });
+  await ensureDebianPackage({
+    command: 'initdb',
+    pkg: 'postgresql',
+    howToProvide: HOW_TO_PROVIDE,
+    log,
+    isInstalled: () => findPostgresBin() !== undefined,
+  });
   const installed = findPostgresBin();
-  if (installed === undefined) throw new Error(`PostgreSQL's server binaries (initdb, postgres) were not found after installing it. ${HOW_TO_PROVIDE}`);
+  if (installed === undefined)
+    throw new Error(
+      `PostgreSQL's server binaries (initdb, postgres) were not found after installing it. ${HOW_TO_PROVIDE}`,
+    );
   return installed;
 }
 
@@ -40,7 +60,10 @@ function serverAccount(): { uid: number; gid: number } | undefined {
     .split('\n')
     .map((line) => line.split(':'))
     .find((fields) => fields[0] === 'postgres');
-  if (!entry) throw new Error(`PostgreSQL cannot run as root and there is no \`postgres\` account to run it as. ${HOW_TO_PROVIDE}`);
+  if (!entry)
+    throw new Error(
+      `PostgreSQL cannot run as root and there is no \`postgres\` account to run it as. ${HOW_TO_PROVIDE}`,
+    );
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
@@ -86,7 +109,11 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (account) handOver(dataDir, account);
-    const init = await run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C'], { ...asAccount, timeoutMs: 120_000 });
+    const init = await run(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C'],
+      { ...asAccount, timeoutMs: 120_000 },
+    );
     if (init.code !== 0) throw new Error(`initdb failed (${init.code ?? init.signal}):\n${init.output.slice(-4000)}`);
   }
 
@@ -94,14 +121,33 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const daemon = new Daemon(
     'PostgreSQL',
     join(bin, 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'synchronous_commit=off', '-c', `max_connections=${options.maxConnections ?? 100}`],
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      `max_connections=${options.maxConnections ?? 100}`,
+    ],
     asAccount,
   );
   // SIGINT is PostgreSQL's "fast" shutdown: SIGTERM would wait for every client to disconnect.
   const stop = () => daemon.stop(15_000, 'SIGINT');
-  const isReady = async () => (await run(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)], { timeoutMs: 5_000 })).code === 0;
+  const isReady = async () =>
+    (await run(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)], { timeoutMs: 5_000 })).code ===
+    0;
   try {
-    await daemon.waitUntil(isReady, { timeoutMs: startTimeoutMs, intervalMs: 200, what: `accept connections on 127.0.0.1:${port}` });
+    await daemon.waitUntil(isReady, {
+      timeoutMs: startTimeoutMs,
+      intervalMs: 200,
+      what: `accept connections on 127.0.0.1:${port}`,
+    });
   } catch (error) {
     await stop();
     throw error;

@@ -67,7 +67,11 @@ export function exited(child: ChildProcess): Promise<void> {
 }
 
 /** `signal` (SIGTERM), then SIGKILL if the child outlives `graceMs`; resolves when it is gone. */
-export async function terminate(child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function terminate(
+  child: ChildProcess,
+  graceMs = 10_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = exited(child);
   child.kill(signal);
@@ -154,11 +158,17 @@ export class Daemon {
   }
 
   /** Polls `isReady` until it holds; fails at once, quoting the daemon's output, if it exits meanwhile. */
-  async waitUntil(isReady: () => Promise<boolean>, { timeoutMs, intervalMs = 100, what }: { timeoutMs: number; intervalMs?: number; what: string }): Promise<void> {
+  async waitUntil(
+    isReady: () => Promise<boolean>,
+    { timeoutMs, intervalMs = 100, what }: { timeoutMs: number; intervalMs?: number; what: string },
+  ): Promise<void> {
     await poll(
       async () => {
         if (this.#spawnError) throw new Error(`Could not start ${this.name}: ${this.#spawnError.message}`);
-        if (!this.running) throw new Error(`${this.name} exited during start-up (${this.child.exitCode ?? this.child.signalCode}):\n${this.tail}`);
+        if (!this.running)
+          throw new Error(
+            `${this.name} exited during start-up (${this.child.exitCode ?? this.child.signalCode}):\n${this.tail}`,
+          );
         return isReady();
       },
       { timeoutMs, intervalMs, message: () => `${this.name} did not ${what} within ${timeoutMs} ms:\n${this.tail}` },

@@ -50,7 +50,11 @@ export class RabbitAdmin {
   /** Creates the vhost (idempotent) and grants our user full permissions on it. */
   async createVhost(name: string): Promise<void> {
     await this.request('PUT', `/api/vhosts/${enc(name)}`, {});
-    await this.request('PUT', `/api/permissions/${enc(name)}/${enc(this.username)}`, { configure: '.*', write: '.*', read: '.*' });
+    await this.request('PUT', `/api/permissions/${enc(name)}/${enc(this.username)}`, {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
   }
 
   /** Deletes the vhost with everything in it; a missing vhost is not an error. */
@@ -80,10 +84,18 @@ export class RabbitAdmin {
     return (await this.request('GET', `/api/bindings/${enc(vhost)}`)) as BindingInfo[];
   }
 
-  private async request(method: string, path: string, body?: unknown, tolerated: readonly number[] = []): Promise<unknown> {
+  private async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    tolerated: readonly number[] = [],
+  ): Promise<unknown> {
     const response = await fetch(`${this.managementUrl.replace(/\/$/, '')}${path}`, {
       method,
-      headers: { authorization: this.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: this.authorization,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(15_000),
     });

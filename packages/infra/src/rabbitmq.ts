@@ -114,7 +114,10 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Runni
 
   const rabbitmqctl = async (...args: string[]) => {
     const result = await run(ctl, ['-n', nodeName, ...args], { env, cwd: dir, timeoutMs: 60_000 });
-    if (result.code !== 0) throw new Error(`rabbitmqctl -n ${nodeName} ${args.join(' ')} failed (${result.code ?? result.signal}):\n${result.output}`);
+    if (result.code !== 0)
+      throw new Error(
+        `rabbitmqctl -n ${nodeName} ${args.join(' ')} failed (${result.code ?? result.signal}):\n${result.output}`,
+      );
   };
 
   // The management listener can come up before the AMQP listener fails to bind, so check both.
@@ -127,7 +130,10 @@ export async function startRabbitNode(options: RabbitNodeOptions): Promise<Runni
 
   /** Falls back to killing the VM (its pid is in the pid file) and the wrapper script group. */
   const kill = () => {
-    for (const pid of [readPid(env.RABBITMQ_PID_FILE!), daemon.child.pid === undefined ? undefined : -daemon.child.pid]) {
+    for (const pid of [
+      readPid(env.RABBITMQ_PID_FILE!),
+      daemon.child.pid === undefined ? undefined : -daemon.child.pid,
+    ]) {
       if (pid === undefined) continue;
       try {
         process.kill(pid, 'SIGKILL');
@@ -209,7 +215,13 @@ export interface DefaultRabbit {
  * else started with `rabbitmq-server -detached`. Uses the system wrappers on purpose: on Debian they
  * run the node as the rabbitmq user with the system's data and cookie.
  */
-export async function startDefaultRabbit({ log = stderrLog, timeoutMs = 60_000 }: { log?: Log; timeoutMs?: number } = {}): Promise<DefaultRabbit> {
+export async function startDefaultRabbit({
+  log = stderrLog,
+  timeoutMs = 60_000,
+}: {
+  log?: Log;
+  timeoutMs?: number;
+} = {}): Promise<DefaultRabbit> {
   const sbin = `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin:/opt/homebrew/sbin`;
   const server = which('rabbitmq-server', sbin);
   const ctl = which('rabbitmqctl', sbin);
@@ -224,11 +236,13 @@ export async function startDefaultRabbit({ log = stderrLog, timeoutMs = 60_000 }
   log('Starting RabbitMQ (`rabbitmq-server -detached`)…');
   const started = Date.now();
   const launched = await run(server, ['-detached'], { timeoutMs: 30_000 });
-  if (launched.code !== 0) throw new Error(`\`rabbitmq-server -detached\` failed (${launched.code ?? launched.signal}):\n${launched.output}`);
+  if (launched.code !== 0)
+    throw new Error(`\`rabbitmq-server -detached\` failed (${launched.code ?? launched.signal}):\n${launched.output}`);
   await poll(async () => (await status()) && (await isPortOpen(5672)), {
     timeoutMs,
     intervalMs: 500,
-    message: () => `RabbitMQ did not answer \`rabbitmqctl status\` and port 5672 within ${timeoutMs} ms (see /var/log/rabbitmq).`,
+    message: () =>
+      `RabbitMQ did not answer \`rabbitmqctl status\` and port 5672 within ${timeoutMs} ms (see /var/log/rabbitmq).`,
   });
   log(`RabbitMQ up in ${Date.now() - started} ms.`);
   return {

@@ -76,12 +76,18 @@ const POINT_READ_CONNECTIONS = 8;
  * point query per id (20 of 10,000 users: 675 ms as one `$in`, 151 ms as 20 point queries on one
  * connection), run side by side on the client's pool for point reads.
  */
-export async function findByIds<T extends Document>(collection: Collection<T>, ids: readonly unknown[], filter: Filter<T> = {}): Promise<WithId<T>[]> {
+export async function findByIds<T extends Document>(
+  collection: Collection<T>,
+  ids: readonly unknown[],
+  filter: Filter<T> = {},
+): Promise<WithId<T>[]> {
   if (ids.length === 0) return [];
   const reads = pointReadPools.get(collection.db.client);
   if (!reads) return collection.find({ ...filter, _id: { $in: [...ids] } } as Filter<T>).toArray();
   const target = reads.db(collection.dbName).collection<T>(collection.collectionName);
-  const found: (WithId<T> | null)[] = await Promise.all(ids.map((_id) => target.findOne({ ...filter, _id } as Filter<T>)));
+  const found: (WithId<T> | null)[] = await Promise.all(
+    ids.map((_id) => target.findOne({ ...filter, _id } as Filter<T>)),
+  );
   return found.filter((document) => document !== null);
 }
 
@@ -101,7 +107,10 @@ export function isDuplicateKeyError(error: unknown): boolean {
  * per document on MongoDB and far cheaper on FerretDB, which answers each upsert with a query first
  * (20,000 timeline entries: 1 s as inserts, 104 s as upserts on FerretDB 1.24 with PostgreSQL).
  */
-export async function insertMissing<T extends Document>(collection: Collection<T>, documents: readonly OptionalUnlessRequiredId<T>[]): Promise<OptionalUnlessRequiredId<T>[]> {
+export async function insertMissing<T extends Document>(
+  collection: Collection<T>,
+  documents: readonly OptionalUnlessRequiredId<T>[],
+): Promise<OptionalUnlessRequiredId<T>[]> {
   if (documents.length === 0) return [];
   try {
     await collection.insertMany([...documents], { ordered: false });
@@ -125,7 +134,10 @@ export async function insertMissing<T extends Document>(collection: Collection<T
 export const UPDATES_PER_COMMAND = 8;
 
 /** Applies the updates, unordered, UPDATES_PER_COMMAND statements per round trip. */
-export async function updateEach<T extends Document>(collection: Collection<T>, updates: readonly UpdateOneModel<T>[]): Promise<void> {
+export async function updateEach<T extends Document>(
+  collection: Collection<T>,
+  updates: readonly UpdateOneModel<T>[],
+): Promise<void> {
   for (let start = 0; start < updates.length; start += UPDATES_PER_COMMAND) {
     await collection.bulkWrite(
       updates.slice(start, start + UPDATES_PER_COMMAND).map((updateOne) => ({ updateOne })),

@@ -60,7 +60,8 @@ export function graphqlRequestListener<Context extends BaseContext>(routes: Http
       );
       return;
     }
-    if (url.pathname !== '/graphql') return sendJson(response, 404, { error: 'Not found: GraphQL is served on /graphql' });
+    if (url.pathname !== '/graphql')
+      return sendJson(response, 404, { error: 'Not found: GraphQL is served on /graphql' });
 
     void (async () => {
       let body: unknown;
@@ -68,7 +69,14 @@ export function graphqlRequestListener<Context extends BaseContext>(routes: Http
         body = await readJsonBody(request);
       } catch (error) {
         const tooLarge = error instanceof BodyTooLargeError;
-        return sendJson(response, tooLarge ? 413 : 400, { errors: [{ message: tooLarge ? 'Request body too large' : 'Malformed JSON body', extensions: { code: 'BAD_REQUEST' } }] });
+        return sendJson(response, tooLarge ? 413 : 400, {
+          errors: [
+            {
+              message: tooLarge ? 'Request body too large' : 'Malformed JSON body',
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ],
+        });
       }
       const httpGraphQLRequest: HTTPGraphQLRequest = {
         method: (request.method ?? 'GET').toUpperCase(),
@@ -76,14 +84,20 @@ export function graphqlRequestListener<Context extends BaseContext>(routes: Http
         search: url.search,
         body,
       };
-      const result = await routes.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => routes.context(request) });
+      const result = await routes.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => routes.context(request),
+      });
       for (const [key, value] of result.headers) response.setHeader(key, value);
       response.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') return void response.end(result.body.string);
       for await (const chunk of result.body.asyncIterator) response.write(chunk);
       response.end();
     })().catch(() => {
-      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      if (!response.headersSent)
+        sendJson(response, 500, {
+          errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+        });
       else response.destroy();
     });
   };

@@ -23,7 +23,11 @@ export function runMain(start: () => Promise<RunningService>): void {
       process.once('SIGTERM', stop);
     },
     (error: unknown) => {
-      process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `Failed to start: ${String((error as Error)?.stack ?? error)}\n`);
+      process.stderr.write(
+        error instanceof ConfigError
+          ? `${error.message}\n`
+          : `Failed to start: ${String((error as Error)?.stack ?? error)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -23,7 +23,8 @@ export function encodeCursor({ at, id }: CursorPosition): string {
 export function decodeCursor(cursor: string): CursorPosition {
   try {
     const [millis, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (Number.isSafeInteger(millis) && typeof id === 'string' && id.length > 0 && id.length <= 200) return { at: new Date(millis as number), id };
+    if (Number.isSafeInteger(millis) && typeof id === 'string' && id.length > 0 && id.length <= 200)
+      return { at: new Date(millis as number), id };
   } catch {
     // reported below
   }
@@ -33,7 +34,8 @@ export function decodeCursor(cursor: string): CursorPosition {
 /** Validates Relay arguments: `first` within 1–100, `after` a cursor this API issued. */
 export function readPage(args: { first?: number | null; after?: string | null }): Page {
   const first = args.first ?? 20;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}.`);
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}.`);
   return { first, after: args.after == null ? null : decodeCursor(args.after) };
 }
 
@@ -41,10 +43,15 @@ export function readPage(args: { first?: number | null; after?: string | null })
  * Mongo filter for "older than `after`" in (time desc, id desc) order. Keyset pagination: pages
  * stay correct while new items are written (they sort before the cursor), unlike skip/offset.
  */
-export function olderThan<Id>(after: CursorPosition | null, fields: { at: string; id: string }, toId: (id: string) => Id | null): Record<string, unknown> {
+export function olderThan<Id>(
+  after: CursorPosition | null,
+  fields: { at: string; id: string },
+  toId: (id: string) => Id | null,
+): Record<string, unknown> {
   if (after === null) return {};
   const id = toId(after.id);
-  if (id === null) throw new BadUserInputError('That cursor is not valid: pass an endCursor or cursor from a previous page.');
+  if (id === null)
+    throw new BadUserInputError('That cursor is not valid: pass an endCursor or cursor from a previous page.');
   return { $or: [{ [fields.at]: { $lt: after.at } }, { [fields.at]: after.at, [fields.id]: { $lt: id } }] };
 }
 
@@ -60,6 +67,8 @@ export function toConnection<Item, Node = Item>(
   positionOf: (item: Item) => CursorPosition,
   nodeOf: (item: Item) => Node = (item) => item as unknown as Node,
 ): Connection<Node> {
-  const edges = items.slice(0, page.first).map((item) => ({ cursor: encodeCursor(positionOf(item)), node: nodeOf(item) }));
+  const edges = items
+    .slice(0, page.first)
+    .map((item) => ({ cursor: encodeCursor(positionOf(item)), node: nodeOf(item) }));
   return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: items.length > page.first } };
 }

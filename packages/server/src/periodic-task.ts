@@ -32,7 +32,9 @@ export class PeriodicTask {
   #tick(): void {
     if (this.#running || this.#stopped) return;
     this.#running = this.run()
-      .catch((err: unknown) => this.logger.error({ err, task: this.name }, 'background task failed; retrying at its next run'))
+      .catch((err: unknown) =>
+        this.logger.error({ err, task: this.name }, 'background task failed; retrying at its next run'),
+      )
       .finally(() => (this.#running = undefined));
   }
 }

@@ -1,7 +1,10 @@
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 // 2.14 does not re-export the resolver map type from its index.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -100,10 +103,13 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
   const stack: (() => Promise<void>)[] = [() => mongo.close()];
   // Release in reverse order of acquisition, whether start-up failed halfway or the process stops.
   const unwind = async () => {
-    for (const release of stack.reverse().splice(0)) await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
+    for (const release of stack.reverse().splice(0))
+      await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    const bus = options.bus ?? (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
+    const bus =
+      options.bus ??
+      (await createEventBus({ url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE, prefetch: env.AMQP_PREFETCH, logger }));
     if (!options.bus) stack.push(() => bus.close());
     let relay: OutboxRelay | undefined;
     const db = subgraphDatabase(mongo, env.MONGO_DB_PREFIX, definition.name);
@@ -116,7 +122,10 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
       stack.push(() => task.stop());
     }
     for (const consumer of parts.consumers ?? []) {
-      const subscription = await bus.consume({ queue: `${definition.name}.${consumer.name}`, kind: 'shared', bindings: consumer.bindings }, consumer.handle);
+      const subscription = await bus.consume(
+        { queue: `${definition.name}.${consumer.name}`, kind: 'shared', bindings: consumer.bindings },
+        consumer.handle,
+      );
       stack.push(() => subscription.cancel());
     }
 
@@ -125,7 +134,11 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     const apollo = new ApolloServer<Context>({
       schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: parts.resolvers }]),
       // Inline traces only feed Apollo's hosted usage reporting, which nothing here may reach.
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
+      ],
       formatError: maskInternalErrors(logger),
       includeStacktraceInErrorResponses: false,
     });

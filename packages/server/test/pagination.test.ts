@@ -30,11 +30,19 @@ describe('pagination', () => {
 
   it('reports a next page only when one more item was fetched', () => {
     const items = [1, 2, 3].map((n) => ({ n, at: new Date(n), id: String(n) }));
-    const full = toConnection(items, { first: 2, after: null }, (item) => item, (item) => item.n);
+    const full = toConnection(
+      items,
+      { first: 2, after: null },
+      (item) => item,
+      (item) => item.n,
+    );
     expect(full.edges.map((edge) => edge.node)).toEqual([1, 2]);
     expect(full.pageInfo).toEqual({ endCursor: full.edges[1]!.cursor, hasNextPage: true });
     const last = toConnection(items.slice(0, 2), { first: 2, after: null }, (item) => item);
     expect(last.pageInfo.hasNextPage).toBe(false);
-    expect(toConnection([], { first: 2, after: null }, (item: (typeof items)[number]) => item).pageInfo).toEqual({ endCursor: null, hasNextPage: false });
+    expect(toConnection([], { first: 2, after: null }, (item: (typeof items)[number]) => item).pageInfo).toEqual({
+      endCursor: null,
+      hasNextPage: false,
+    });
   });
 });

@@ -22,23 +22,35 @@ export interface EventTap {
  * Listens to the domain events a test causes, as any consumer would: an exclusive queue of its own
  * on the events exchange, bound to `bindings` (topic patterns such as `'post.*'`).
  */
-export async function tapEvents(amqpUrl: string, bindings: string | readonly string[], exchange = 'micropost.events'): Promise<EventTap> {
+export async function tapEvents(
+  amqpUrl: string,
+  bindings: string | readonly string[],
+  exchange = 'micropost.events',
+): Promise<EventTap> {
   const connection = await amqp.connect(amqpUrl);
   const channel = await connection.createChannel();
   await channel.assertExchange(exchange, 'topic', { durable: true });
   const { queue } = await channel.assertQueue('', { exclusive: true });
-  for (const binding of typeof bindings === 'string' ? [bindings] : bindings) await channel.bindQueue(queue, exchange, binding);
+  for (const binding of typeof bindings === 'string' ? [bindings] : bindings)
+    await channel.bindQueue(queue, exchange, binding);
   const received: TappedEvent[] = [];
   await channel.consume(
     queue,
     (message) => {
-      if (message) received.push({ routingKey: message.fields.routingKey, messageId: message.properties.messageId, body: JSON.parse(message.content.toString()) });
+      if (message)
+        received.push({
+          routingKey: message.fields.routingKey,
+          messageId: message.properties.messageId,
+          body: JSON.parse(message.content.toString()),
+        });
     },
     { noAck: true },
   );
   let read = 0;
   const next = async () => {
-    const event = await waitFor(async () => received[read], { message: `no event arrived on the queue bound to ${String(bindings)}` });
+    const event = await waitFor(async () => received[read], {
+      message: `no event arrived on the queue bound to ${String(bindings)}`,
+    });
     read++;
     return event;
   };

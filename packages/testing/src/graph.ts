@@ -15,7 +15,10 @@ export interface TestGraph {
 const READ_COMMANDS = new Set(['find', 'aggregate', 'count', 'distinct', 'getMore']);
 
 /** Starts the given subgraphs and a router in front of them, each on a free loopback port. */
-export async function startTestGraph(env: Record<string, string>, definitions: readonly SubgraphDefinition<any, any>[]): Promise<TestGraph> {
+export async function startTestGraph(
+  env: Record<string, string>,
+  definitions: readonly SubgraphDefinition<any, any>[],
+): Promise<TestGraph> {
   let recording: Record<string, CommandStartedEvent[]> | null = null;
   const graph = await startGraph({ ...env, PORT: '0' }, definitions, {
     onMongoCommand: (subgraph, event) => {

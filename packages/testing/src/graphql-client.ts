@@ -14,7 +14,11 @@ export interface GraphQLRequestOptions {
 }
 
 /** POSTs one operation the way a browser client would, and returns status, data and errors. */
-export async function graphql<Data = Record<string, any>>(url: string, query: string, options: GraphQLRequestOptions = {}): Promise<GraphQLResponse<Data>> {
+export async function graphql<Data = Record<string, any>>(
+  url: string,
+  query: string,
+  options: GraphQLRequestOptions = {},
+): Promise<GraphQLResponse<Data>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {

@@ -15,16 +15,24 @@ describe('test harness', () => {
 
   it('hands out an isolated prefix, vhost and environment', () => {
     expect(services.dbPrefix).toMatch(/^t_[0-9a-f]{10}_$/);
-    expect(services.amqpUrl).toBe(`${services.amqpUrl.slice(0, services.amqpUrl.lastIndexOf('/'))}/${encodeURIComponent(services.vhost)}`);
+    expect(services.amqpUrl).toBe(
+      `${services.amqpUrl.slice(0, services.amqpUrl.lastIndexOf('/'))}/${encodeURIComponent(services.vhost)}`,
+    );
     const env = services.env({ EXTRA: 'yes' });
-    expect(env).toMatchObject({ MONGO_URL: services.mongoUrl, MONGO_DB_PREFIX: services.dbPrefix, AMQP_URL: services.amqpUrl, EXTRA: 'yes' });
+    expect(env).toMatchObject({
+      MONGO_URL: services.mongoUrl,
+      MONGO_DB_PREFIX: services.dbPrefix,
+      AMQP_URL: services.amqpUrl,
+      EXTRA: 'yes',
+    });
     expect(env.INTERNAL_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
     expect(env.JWT_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
   });
 
   it('dispose drops the prefixed databases and deletes the vhost', async () => {
     const client = new MongoClient(services.mongoUrl);
-    const databaseNames = async () => (await client.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((db) => db.name);
+    const databaseNames = async () =>
+      (await client.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((db) => db.name);
     try {
       const name = `${services.dbPrefix}users`;
       await client.db(name).collection('probe').insertOne({ hello: 'world' });
@@ -47,8 +55,8 @@ describe('test harness', () => {
   });
 
   it('waitFor times out with the message', async () => {
-    await expect(waitFor(async () => false, { timeoutMs: 200, intervalMs: 20, message: 'the thing never happened' })).rejects.toThrow(
-      /the thing never happened/,
-    );
+    await expect(
+      waitFor(async () => false, { timeoutMs: 200, intervalMs: 20, message: 'the thing never happened' }),
+    ).rejects.toThrow(/the thing never happened/);
   });
 });

@@ -1,5 +1,14 @@
 import DataLoader from 'dataloader';
-import { Kind, print, visit, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode, type ValueNode } from 'graphql';
+import {
+  Kind,
+  print,
+  visit,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
 import type { Identity } from '@micropost/auth';
 import type { Logger } from '@micropost/logger';
 
@@ -7,7 +16,11 @@ import type { Logger } from '@micropost/logger';
 export type EntityRoot = 'post' | 'user';
 
 /** Runs a query through the in-process gateway as `viewer` (null: signed out). */
-export type GatewayExecutor = (query: string, variables: Record<string, unknown>, viewer: Identity | null) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly unknown[] }>;
+export type GatewayExecutor = (
+  query: string,
+  variables: Record<string, unknown>,
+  viewer: Identity | null,
+) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly unknown[] }>;
 
 /** Objects that came back from the gateway: their keys are response keys (aliases), not field names. */
 const hydrated = new WeakSet<object>();
@@ -16,7 +29,12 @@ const hydrated = new WeakSet<object>();
  * The subscription schema's default field resolver: hydrated entities are keyed by the
  * subscriber's response keys, so read those; anything else is read by field name.
  */
-export function readHydratedField(source: unknown, _args: unknown, _context: unknown, info: GraphQLResolveInfo): unknown {
+export function readHydratedField(
+  source: unknown,
+  _args: unknown,
+  _context: unknown,
+  info: GraphQLResolveInfo,
+): unknown {
   if (source === null || typeof source !== 'object') return undefined;
   const record = source as Record<string, unknown>;
   return hydrated.has(source) ? record[String(info.path.key)] : record[info.fieldName];
@@ -32,19 +50,29 @@ function markHydrated(value: unknown): void {
 function literal(value: unknown): ValueNode {
   if (value === null || value === undefined) return { kind: Kind.NULL };
   if (typeof value === 'boolean') return { kind: Kind.BOOLEAN, value };
-  if (typeof value === 'number') return Number.isInteger(value) ? { kind: Kind.INT, value: String(value) } : { kind: Kind.FLOAT, value: String(value) };
+  if (typeof value === 'number')
+    return Number.isInteger(value)
+      ? { kind: Kind.INT, value: String(value) }
+      : { kind: Kind.FLOAT, value: String(value) };
   if (Array.isArray(value)) return { kind: Kind.LIST, values: value.map(literal) };
   if (typeof value === 'object') {
     return {
       kind: Kind.OBJECT,
-      fields: Object.entries(value).map(([name, field]) => ({ kind: Kind.OBJECT_FIELD, name: { kind: Kind.NAME, value: name }, value: literal(field) })),
+      fields: Object.entries(value).map(([name, field]) => ({
+        kind: Kind.OBJECT_FIELD,
+        name: { kind: Kind.NAME, value: name },
+        value: literal(field),
+      })),
     };
   }
   return { kind: Kind.STRING, value: String(value) };
 }
 
 /** The hydration query declares no variables: the subscriber's values are written in place. */
-function inlineVariables<T extends SelectionSetNode | FragmentDefinitionNode>(node: T, variables: Record<string, unknown>): T {
+function inlineVariables<T extends SelectionSetNode | FragmentDefinitionNode>(
+  node: T,
+  variables: Record<string, unknown>,
+): T {
   return visit(node, { Variable: (variable) => literal(variables[variable.name.value]) }) as T;
 }
 
@@ -129,7 +157,13 @@ export class HydrationScope {
     return loader.load(id);
   }
 
-  async #fetch(root: EntityRoot, ids: readonly string[], selection: string, fragments: string, viewer: Identity | null): Promise<unknown[]> {
+  async #fetch(
+    root: EntityRoot,
+    ids: readonly string[],
+    selection: string,
+    fragments: string,
+    viewer: Identity | null,
+  ): Promise<unknown[]> {
     const variables = Object.fromEntries(ids.map((id, i) => [`id${i}`, id]));
     const query = `query Hydrate${root}(${ids.map((_, i) => `$id${i}: ID!`).join(', ')}) {\n${ids
       .map((_, i) => `  e${i}: ${root}(id: $id${i}) ${selection}`)

@@ -84,7 +84,11 @@ export class LiveHub<T> {
         if (sinks.size === 0 && this.#channels.get(channel) === sinks) this.#channels.delete(channel);
         this.#subscriptions--;
       },
-      () => this.logger.warn({ channel, bufferSize: this.bufferSize }, 'slow subscriber: dropping its oldest undelivered events'),
+      () =>
+        this.logger.warn(
+          { channel, bufferSize: this.bufferSize },
+          'slow subscriber: dropping its oldest undelivered events',
+        ),
     );
     sinks.add(sink);
     this.#subscriptions++;

@@ -38,13 +38,16 @@ export async function startLiveService(options: LiveServiceOptions): Promise<Liv
   const hub = new LiveHub<LiveItem>(options.bufferSize, logger);
   // Far more than the events of the few minutes in which a duplicate can arrive.
   const seen = new RecentIds(10_000);
-  const consumer = await options.bus.consume({ queue: `router.live.${randomUUID()}`, kind: 'server', bindings: [...LIVE_EVENT_TYPES] }, async (event) => {
-    if (!seen.firstSighting(event.id)) return;
-    const deliveries = liveDeliveries(event);
-    if (deliveries.length === 0) return;
-    const scope = new HydrationScope(options.execute, logger);
-    for (const { channel, payload } of deliveries) hub.deliver(channel, { payload, scope });
-  });
+  const consumer = await options.bus.consume(
+    { queue: `router.live.${randomUUID()}`, kind: 'server', bindings: [...LIVE_EVENT_TYPES] },
+    async (event) => {
+      if (!seen.firstSighting(event.id)) return;
+      const deliveries = liveDeliveries(event);
+      if (deliveries.length === 0) return;
+      const scope = new HydrationScope(options.execute, logger);
+      for (const { channel, payload } of deliveries) hub.deliver(channel, { payload, scope });
+    },
+  );
   const sockets = attachSubscriptionServer({
     httpServer: options.httpServer,
     schema: subscriptionSchema(options.apiSchema),

@@ -1,4 +1,12 @@
-import { buildASTSchema, GraphQLObjectType, parse, printSchema, type GraphQLFieldResolver, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import {
+  buildASTSchema,
+  GraphQLObjectType,
+  parse,
+  printSchema,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Identity } from '@micropost/auth';
 import { requireViewer } from '@micropost/server';
 import { readHydratedField, type HydrationScope } from './hydrator.ts';
@@ -18,13 +26,23 @@ export interface LiveContext {
 
 const SIGN_IN_TO_SUBSCRIBE = 'Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.';
 
-const payloadOf = <T extends LivePayload['type']>(item: LiveItem, type: T) => item.payload as Extract<LivePayload, { type: T }>;
+const payloadOf = <T extends LivePayload['type']>(item: LiveItem, type: T) =>
+  item.payload as Extract<LivePayload, { type: T }>;
 
 /** Resolves an entity the event names by hydrating the subscriber's own selection through the gateway. */
-const hydrate = (item: LiveItem, root: 'post' | 'user', id: string | null, info: GraphQLResolveInfo, context: LiveContext) =>
-  id === null ? null : item.scope.load(root, id, info, context.viewer);
+const hydrate = (
+  item: LiveItem,
+  root: 'post' | 'user',
+  id: string | null,
+  info: GraphQLResolveInfo,
+  context: LiveContext,
+) => (id === null ? null : item.scope.load(root, id, info, context.viewer));
 
-type FieldResolvers = Record<string, GraphQLFieldResolver<any, LiveContext, any> | { subscribe: GraphQLFieldResolver<any, LiveContext, any>; resolve: GraphQLFieldResolver<any, LiveContext, any> }>;
+type FieldResolvers = Record<
+  string,
+  | GraphQLFieldResolver<any, LiveContext, any>
+  | { subscribe: GraphQLFieldResolver<any, LiveContext, any>; resolve: GraphQLFieldResolver<any, LiveContext, any> }
+>;
 
 const resolvers: Record<string, FieldResolvers> = {
   Subscription: {
@@ -33,7 +51,8 @@ const resolvers: Record<string, FieldResolvers> = {
       resolve: (item: LiveItem) => item,
     },
     notificationReceived: {
-      subscribe: (_, __, context) => context.hub.subscribe(`notifications:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`),
+      subscribe: (_, __, context) =>
+        context.hub.subscribe(`notifications:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`),
       resolve: (item: LiveItem) => item,
     },
     postActivity: {
@@ -41,8 +60,10 @@ const resolvers: Record<string, FieldResolvers> = {
       resolve: (item: LiveItem) => item,
     },
     postCreated: {
-      subscribe: (_, { authorId }: { authorId?: string | null }, context) => context.hub.subscribe(`postCreated:${authorId ?? EVERY_AUTHOR}`),
-      resolve: (item: LiveItem, _, context, info) => hydrate(item, 'post', payloadOf(item, 'postCreated').postId, info, context),
+      subscribe: (_, { authorId }: { authorId?: string | null }, context) =>
+        context.hub.subscribe(`postCreated:${authorId ?? EVERY_AUTHOR}`),
+      resolve: (item: LiveItem, _, context, info) =>
+        hydrate(item, 'post', payloadOf(item, 'postCreated').postId, info, context),
     },
   },
   FeedEvent: {
@@ -56,11 +77,14 @@ const resolvers: Record<string, FieldResolvers> = {
   Notification: {
     kind: (item: LiveItem) => payloadOf(item, 'notification').kind,
     occurredAt: (item: LiveItem) => payloadOf(item, 'notification').occurredAt,
-    actor: (item: LiveItem, _, context, info) => hydrate(item, 'user', payloadOf(item, 'notification').actorId, info, context),
-    post: (item: LiveItem, _, context, info) => hydrate(item, 'post', payloadOf(item, 'notification').postId, info, context),
+    actor: (item: LiveItem, _, context, info) =>
+      hydrate(item, 'user', payloadOf(item, 'notification').actorId, info, context),
+    post: (item: LiveItem, _, context, info) =>
+      hydrate(item, 'post', payloadOf(item, 'notification').postId, info, context),
   },
   PostActivity: {
-    post: (item: LiveItem, _, context, info) => hydrate(item, 'post', payloadOf(item, 'postActivity').postId, info, context),
+    post: (item: LiveItem, _, context, info) =>
+      hydrate(item, 'post', payloadOf(item, 'postActivity').postId, info, context),
   },
 };
 

@@ -1,5 +1,15 @@
 import type http from 'node:http';
-import { GraphQLError, execute, getOperationAST, parse, subscribe, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  execute,
+  getOperationAST,
+  parse,
+  subscribe,
+  validate,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AccessTokens, InvalidTokenError, bearerToken, type AccessToken } from '@micropost/auth';
@@ -64,7 +74,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
         try {
           if (bearer === null) throw new InvalidTokenError('not a bearer token');
           const token = await tokens.verify(bearer);
-          const expiry = setTimeout(() => extra.socket.close(TOKEN_EXPIRED, 'Token expired'), Math.min(token.expiresAt * 1000 - Date.now(), MAX_TIMER_MS));
+          const expiry = setTimeout(
+            () => extra.socket.close(TOKEN_EXPIRED, 'Token expired'),
+            Math.min(token.expiresAt * 1000 - Date.now(), MAX_TIMER_MS),
+          );
           sessions.set(extra.socket, { token, expiry });
           return true;
         } catch (error) {
@@ -74,7 +87,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
       },
       onSubscribe: ({ extra }, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         const session = sessions.get(extra.socket) ?? { token: null };
-        if (session.token && session.token.expiresAt * 1000 <= Date.now()) return [new UnauthenticatedError('The token has expired; sign in again.')];
+        if (session.token && session.token.expiresAt * 1000 <= Date.now())
+          return [new UnauthenticatedError('The token has expired; sign in again.')];
         let document;
         try {
           document = parse(payload.query);
@@ -84,13 +98,23 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
-          return [new GraphQLError('This socket carries subscriptions; send queries and mutations with HTTP POST /graphql.')];
+          return [
+            new GraphQLError('This socket carries subscriptions; send queries and mutations with HTTP POST /graphql.'),
+          ];
         }
         const contextValue: LiveContext = { viewer: session.token ? { userId: session.token.userId } : null, hub };
-        return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
+        return {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue,
+        };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((error) => options.formatError(error.toJSON(), error)) } : undefined,
+        result.errors
+          ? { ...result, errors: result.errors.map((error) => options.formatError(error.toJSON(), error)) }
+          : undefined,
       onClose: ({ extra }) => {
         clearTimeout(sessions.get(extra.socket)?.expiry);
         sessions.delete(extra.socket);

@@ -5,7 +5,12 @@ import { TOMBSTONE_RETENTION_MS, type AuthorPostProjection, type FollowerProject
 import type { TimelineStore } from './timeline-store.ts';
 
 /** What the feed consumes. */
-export const FEED_BINDINGS = ['post.created', 'post.deleted', 'follow.created', 'follow.deleted'] as const satisfies readonly EventType[];
+export const FEED_BINDINGS = [
+  'post.created',
+  'post.deleted',
+  'follow.created',
+  'follow.deleted',
+] as const satisfies readonly EventType[];
 
 /** Users per fan-out chunk: one bulk write and one `feed.updated` (its limit is 1,000 userIds) each. */
 export const FAN_OUT_CHUNK = 1000;
@@ -31,7 +36,8 @@ export class UnprocessableEventError extends Error {
 
 function parseTime(value: string, what: string): Date {
   const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new UnprocessableEventError(`${what} is not a time: ${JSON.stringify(value)}`);
+  if (Number.isNaN(time.getTime()))
+    throw new UnprocessableEventError(`${what} is not a time: ${JSON.stringify(value)}`);
   return time;
 }
 
@@ -90,7 +96,8 @@ export class FeedProjector {
     if (await authorPosts.isDeleted(postId)) return;
     await authorPosts.add({ postId, authorId, createdAt });
 
-    const added = (userIds: string[]): FeedUpdate[] => (userIds.length === 0 ? [] : [{ kind: 'added', postId, authorId, userIds }]);
+    const added = (userIds: string[]): FeedUpdate[] =>
+      userIds.length === 0 ? [] : [{ kind: 'added', postId, authorId, userIds }];
     let lastFollower: string | null = null;
     for (let first = true; ; first = false) {
       const want = FAN_OUT_CHUNK - (first ? 1 : 0);
@@ -140,16 +147,26 @@ export class FeedProjector {
     const { followerId, followeeId } = event.data;
     if (followerId === followeeId) return;
     const since = parseTime(event.data.createdAt, 'follow.created createdAt');
-    await followers.record({ followerId, followeeId, active: true, since, at: new Date(event.occurredAt), eventId: event.id });
+    await followers.record({
+      followerId,
+      followeeId,
+      active: true,
+      since,
+      at: new Date(event.occurredAt),
+      eventId: event.id,
+    });
     if ((await followers.state(followerId, followeeId))?.changeId !== event.id) return; // a newer follow event won
 
     const posts = await authorPosts.recent(followeeId, timelines.options.cap);
     const batches = chunks(posts, POST_CHUNK);
-    const announce = (batch: typeof posts) => batch.map(({ postId }): FeedUpdate => ({ kind: 'added', postId, authorId: followeeId, userIds: [followerId] }));
+    const announce = (batch: typeof posts) =>
+      batch.map(({ postId }): FeedUpdate => ({ kind: 'added', postId, authorId: followeeId, userIds: [followerId] }));
     const trimmed = new Set<string>();
     for (const batch of batches) {
       await log.hold(event, `backfill:${batch[0]!.postId}`, announce(batch));
-      const taken = await timelines.add(batch.map(({ postId, createdAt }) => ({ ownerId: followerId, postId, authorId: followeeId, createdAt })));
+      const taken = await timelines.add(
+        batch.map(({ postId, createdAt }) => ({ ownerId: followerId, postId, authorId: followeeId, createdAt })),
+      );
       for (const entry of taken) trimmed.add(entry.postId);
     }
 
@@ -171,7 +188,14 @@ export class FeedProjector {
     const { timelines, followers, log } = this.deps;
     const { followerId, followeeId } = event.data;
     if (followerId === followeeId) return;
-    await followers.record({ followerId, followeeId, active: false, since: null, at: new Date(event.occurredAt), eventId: event.id });
+    await followers.record({
+      followerId,
+      followeeId,
+      active: false,
+      since: null,
+      at: new Date(event.occurredAt),
+      eventId: event.id,
+    });
     if ((await followers.state(followerId, followeeId))?.changeId !== event.id) return; // a newer follow event won
     for (;;) {
       const postIds = await timelines.postsOfAuthor(followerId, followeeId, POST_CHUNK);
@@ -189,6 +213,7 @@ export class FeedProjector {
   async cleanUp(now = Date.now()): Promise<void> {
     const events = await this.deps.log.removeBefore(new Date(now - EVENT_RETENTION_MS));
     const tombstones = await this.deps.authorPosts.removeTombstonesBefore(new Date(now - TOMBSTONE_RETENTION_MS));
-    if (events + tombstones > 0) this.deps.logger.info({ events, tombstones }, 'removed old event markers and tombstones');
+    if (events + tombstones > 0)
+      this.deps.logger.info({ events, tombstones }, 'removed old event markers and tombstones');
   }
 }

@@ -1,5 +1,11 @@
 import type { Collection, Db } from 'mongodb';
-import { createEvent, ensureOutboxIndex, type EventData, type EventEnvelope, type OutboxFields } from '@micropost/events';
+import {
+  createEvent,
+  ensureOutboxIndex,
+  type EventData,
+  type EventEnvelope,
+  type OutboxFields,
+} from '@micropost/events';
 import { isDuplicateKeyError } from '@micropost/mongo';
 
 export type FeedUpdate = EventData<'feed.updated'>;
@@ -60,10 +66,20 @@ export class FeedEventLog {
    * A batch already released is left as it is: its events went out with an earlier attempt.
    */
   async hold(cause: EventEnvelope, key: string, updates: readonly FeedUpdate[]): Promise<void> {
-    const events = updates.map((data) => createEvent('feed.updated', data, cause.requestId === undefined ? {} : { requestId: cause.requestId }));
+    const events = updates.map((data) =>
+      createEvent('feed.updated', data, cause.requestId === undefined ? {} : { requestId: cause.requestId }),
+    );
     const _id = `${cause.id}/${key}`;
     try {
-      await this.outbox.insertOne({ _id, eventId: cause.id, released: false, createdAt: new Date(), outbox: events, outboxDueAt: null, outboxPending: false });
+      await this.outbox.insertOne({
+        _id,
+        eventId: cause.id,
+        released: false,
+        createdAt: new Date(),
+        outbox: events,
+        outboxDueAt: null,
+        outboxPending: false,
+      });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       await this.outbox.updateOne({ _id, released: false }, { $set: { outbox: events } });

@@ -54,7 +54,10 @@ export class FollowerProjection {
     const { followeeId, followerId, active, since, at, eventId } = change;
     try {
       await this.followers.updateOne(
-        { _id: followId(followeeId, followerId), $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }] },
+        {
+          _id: followId(followeeId, followerId),
+          $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }],
+        },
         { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
         { upsert: true },
       );
@@ -82,7 +85,9 @@ export class FollowerProjection {
   /** Which of `followerIds` follow `followeeId` now. */
   async activeAmong(followeeId: string, followerIds: readonly string[]): Promise<Set<string>> {
     if (followerIds.length === 0) return new Set();
-    const found = await this.followers.find({ followeeId, active: true, followerId: { $in: [...followerIds] } }).toArray();
+    const found = await this.followers
+      .find({ followeeId, active: true, followerId: { $in: [...followerIds] } })
+      .toArray();
     return new Set(found.map((follow) => follow.followerId));
   }
 }
@@ -132,7 +137,10 @@ export class AuthorPostProjection {
     readonly options: CapOptions,
   ) {}
 
-  static async open(db: Db, options: CapOptions = { cap: TIMELINE_CAP, slack: TRIM_SLACK }): Promise<AuthorPostProjection> {
+  static async open(
+    db: Db,
+    options: CapOptions = { cap: TIMELINE_CAP, slack: TRIM_SLACK },
+  ): Promise<AuthorPostProjection> {
     const posts = db.collection<AuthorPostDocument>('author_posts');
     await posts.createIndex({ authorId: 1, createdAt: -1, _id: -1 }, { name: 'author_newest_first' });
     const deleted = db.collection<DeletedPostDocument>('deleted_posts');
@@ -142,7 +150,11 @@ export class AuthorPostProjection {
 
   /** Records the post (idempotent) and trims the author's list when it passes cap + slack. */
   async add({ postId, authorId, createdAt }: AuthorPost): Promise<void> {
-    const { upsertedCount } = await this.posts.updateOne({ _id: postId }, { $setOnInsert: { authorId, createdAt } }, { upsert: true });
+    const { upsertedCount } = await this.posts.updateOne(
+      { _id: postId },
+      { $setOnInsert: { authorId, createdAt } },
+      { upsert: true },
+    );
     if (upsertedCount === 0) return;
     const { cap, slack } = this.options;
     await this.authors.updateOne({ _id: authorId }, { $inc: { posts: 1 } }, { upsert: true });
@@ -150,7 +162,10 @@ export class AuthorPostProjection {
     if (!author) return;
     const cut = await this.posts.find({ authorId }).sort({ createdAt: -1, _id: -1 }).skip(cap).limit(1).next();
     if (!cut) {
-      await this.authors.updateOne({ _id: authorId }, { $set: { posts: await this.posts.countDocuments({ authorId }) } });
+      await this.authors.updateOne(
+        { _id: authorId },
+        { $set: { posts: await this.posts.countDocuments({ authorId }) } },
+      );
       return;
     }
     const { deletedCount } = await this.posts.deleteMany({
@@ -168,7 +183,11 @@ export class AuthorPostProjection {
 
   /** Marks the post deleted for good (idempotent) and drops it from its author's list. */
   async markDeleted(postId: string, authorId: string): Promise<void> {
-    await this.deleted.updateOne({ _id: postId }, { $setOnInsert: { authorId, deletedAt: new Date() } }, { upsert: true });
+    await this.deleted.updateOne(
+      { _id: postId },
+      { $setOnInsert: { authorId, deletedAt: new Date() } },
+      { upsert: true },
+    );
     await this.posts.deleteOne({ _id: postId });
   }
 

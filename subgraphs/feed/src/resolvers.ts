@@ -17,7 +17,13 @@ export const resolvers: Resolvers = {
         cursor: encodeFeedCursor({ at: entry.createdAt, id: entry.postId, rank: rank + index + 1 }),
         node: { __typename: 'Post' as const, id: entry.postId },
       }));
-      return { edges, pageInfo: { endCursor: edges.at(-1)?.cursor ?? null, hasNextPage: entries.length > take && rank + take < timelines.options.cap } };
+      return {
+        edges,
+        pageInfo: {
+          endCursor: edges.at(-1)?.cursor ?? null,
+          hasNextPage: entries.length > take && rank + take < timelines.options.cap,
+        },
+      };
     },
   },
 };

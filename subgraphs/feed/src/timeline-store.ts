@@ -43,7 +43,8 @@ interface Cut {
 }
 
 const isAtOrPast = (entry: { createdAt: Date; postId: string }, cut: Cut) =>
-  entry.createdAt < cut.createdAt || (entry.createdAt.getTime() === cut.createdAt.getTime() && entry.postId <= cut.postId);
+  entry.createdAt < cut.createdAt ||
+  (entry.createdAt.getTime() === cut.createdAt.getTime() && entry.postId <= cut.postId);
 
 /**
  * Per-owner upper bound of the timeline's size: raised by every insertion, lowered by trims only
@@ -94,13 +95,21 @@ export class TimelineStore {
       const batch = entries.slice(start, start + WRITE_BATCH);
       const inserted = await insertMissing(
         this.timelines,
-        batch.map(({ ownerId, postId, authorId, createdAt }) => ({ _id: entryId(ownerId, postId), ownerId, postId, authorId, createdAt })),
+        batch.map(({ ownerId, postId, authorId, createdAt }) => ({
+          _id: entryId(ownerId, postId),
+          ownerId,
+          postId,
+          authorId,
+          createdAt,
+        })),
       );
       if (inserted.length === 0) continue;
       const perOwner = new Map<string, number>();
       for (const { ownerId } of inserted) perOwner.set(ownerId, (perOwner.get(ownerId) ?? 0) + 1);
       const cuts = await this.#countAndTrim(perOwner);
-      trimmedAway.push(...batch.filter((entry) => cuts.has(entry.ownerId) && isAtOrPast(entry, cuts.get(entry.ownerId)!)));
+      trimmedAway.push(
+        ...batch.filter((entry) => cuts.has(entry.ownerId) && isAtOrPast(entry, cuts.get(entry.ownerId)!)),
+      );
     }
     return trimmedAway;
   }
@@ -108,16 +117,22 @@ export class TimelineStore {
   async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<Map<string, Cut>> {
     // One multi-document update per distinct increment (a fan-out adds one entry to each of up to
     // 1,000 owners): one round trip, not one per owner, which FerretDB answers with a scan each.
-    await insertMissing(this.owners, [...inserted.keys()].map((_id) => ({ _id, entries: 0 })));
+    await insertMissing(
+      this.owners,
+      [...inserted.keys()].map((_id) => ({ _id, entries: 0 })),
+    );
     const ownersBy = new Map<number, string[]>();
     for (const [ownerId, count] of inserted) {
       const owners = ownersBy.get(count);
       if (owners) owners.push(ownerId);
       else ownersBy.set(count, [ownerId]);
     }
-    for (const [count, ownerIds] of ownersBy) await this.owners.updateMany({ _id: { $in: ownerIds } }, { $inc: { entries: count } });
+    for (const [count, ownerIds] of ownersBy)
+      await this.owners.updateMany({ _id: { $in: ownerIds } }, { $inc: { entries: count } });
     const { cap, slack } = this.options;
-    const overfull = await this.owners.find({ _id: { $in: [...inserted.keys()] }, entries: { $gte: cap + slack } }).toArray();
+    const overfull = await this.owners
+      .find({ _id: { $in: [...inserted.keys()] }, entries: { $gte: cap + slack } })
+      .toArray();
     const cuts = new Map<string, Cut>();
     for (const owner of overfull) {
       const cut = await this.trim(owner._id);
@@ -128,7 +143,12 @@ export class TimelineStore {
 
   /** Deletes all but the newest `cap` entries of one timeline: one indexed find for the cut, one delete. */
   async trim(ownerId: string): Promise<Cut | null> {
-    const cut = await this.timelines.find({ ownerId }).sort({ createdAt: -1, postId: -1 }).skip(this.options.cap).limit(1).next();
+    const cut = await this.timelines
+      .find({ ownerId })
+      .sort({ createdAt: -1, postId: -1 })
+      .skip(this.options.cap)
+      .limit(1)
+      .next();
     if (!cut) {
       // Deletions had left the counter high: re-base it on the real size.
       const size = await this.timelines.countDocuments({ ownerId });
@@ -170,7 +190,11 @@ export class TimelineStore {
 
   /** Up to `limit` ids of the author's posts in the owner's timeline. */
   async postsOfAuthor(ownerId: string, authorId: string, limit: number): Promise<string[]> {
-    const found = await this.timelines.find({ ownerId, authorId }).sort({ createdAt: -1, postId: -1 }).limit(limit).toArray();
+    const found = await this.timelines
+      .find({ ownerId, authorId })
+      .sort({ createdAt: -1, postId: -1 })
+      .limit(limit)
+      .toArray();
     return found.map((entry) => entry.postId);
   }
 
@@ -185,19 +209,32 @@ export class TimelineStore {
   /** A slice of one timeline, newest first, strictly older than `after`: one indexed range scan. */
   async read(ownerId: string, { after, limit }: TimelineSlice): Promise<TimelineEntry[]> {
     if (limit <= 0) return [];
-    const older = after === null ? {} : { $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, postId: { $lt: after.id } }] };
+    const older =
+      after === null
+        ? {}
+        : { $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, postId: { $lt: after.id } }] };
     const found = await this.timelines
       .find({ ownerId, ...older })
       .sort({ createdAt: -1, postId: -1 })
       .limit(limit)
       .toArray();
-    return found.map(({ ownerId: owner, postId, authorId, createdAt }) => ({ ownerId: owner, postId, authorId, createdAt }));
+    return found.map(({ ownerId: owner, postId, authorId, createdAt }) => ({
+      ownerId: owner,
+      postId,
+      authorId,
+      createdAt,
+    }));
   }
 
   /** Every entry of one timeline, newest first (tests compare whole timelines with it). */
   async all(ownerId: string): Promise<TimelineEntry[]> {
     const found = await this.timelines.find({ ownerId }).sort({ createdAt: -1, postId: -1 }).toArray();
-    return found.map(({ ownerId: owner, postId, authorId, createdAt }) => ({ ownerId: owner, postId, authorId, createdAt }));
+    return found.map(({ ownerId: owner, postId, authorId, createdAt }) => ({
+      ownerId: owner,
+      postId,
+      authorId,
+      createdAt,
+    }));
   }
 
   count(ownerId: string): Promise<number> {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { createTestServices, graphql, registerAccount, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  graphql,
+  registerAccount,
+  startTestGraph,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { TIMELINE_CAP, TimelineStore, TRIM_SLACK, type TimelineEntry } from '../src/timeline-store.ts';
@@ -27,9 +34,18 @@ describe(`the timeline store at its default cap of ${TIMELINE_CAP}`, () => {
 
   const entries = (ownerId: string, count: number): TimelineEntry[] => {
     const authorId = newId();
-    return Array.from({ length: count }, (_, i) => ({ ownerId, postId: newId(), authorId, createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000) }));
+    return Array.from({ length: count }, (_, i) => ({
+      ownerId,
+      postId: newId(),
+      authorId,
+      createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+    }));
   };
-  const newestIds = (all: TimelineEntry[], count: number) => [...all].reverse().slice(0, count).map((entry) => entry.postId);
+  const newestIds = (all: TimelineEntry[], count: number) =>
+    [...all]
+      .reverse()
+      .slice(0, count)
+      .map((entry) => entry.postId);
 
   it('850 posts arriving one by one leave the newest 800', { timeout: 120_000 }, async () => {
     expect([TIMELINE_CAP, TRIM_SLACK]).toEqual([800, 50]);
@@ -48,7 +64,12 @@ describe(`the timeline store at its default cap of ${TIMELINE_CAP}`, () => {
     const all = entries(owner, 850);
     const trimmed = await timelines.add([...all].reverse());
     expect((await timelines.all(owner)).map((entry) => entry.postId)).toEqual(newestIds(all, 800));
-    expect(trimmed.map((entry) => entry.postId).sort()).toEqual(all.slice(0, 50).map((entry) => entry.postId).sort());
+    expect(trimmed.map((entry) => entry.postId).sort()).toEqual(
+      all
+        .slice(0, 50)
+        .map((entry) => entry.postId)
+        .sort(),
+    );
   });
 });
 
@@ -60,7 +81,10 @@ describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)',
   let events: EventPublisher;
   let store: Awaited<ReturnType<typeof openFeedStore>>;
   beforeAll(async () => {
-    graph = await startTestGraph(services.env({ FEED_TIMELINE_CAP: String(cap), FEED_TRIM_SLACK: '10' }), [usersSubgraph, feedSubgraph]);
+    graph = await startTestGraph(services.env({ FEED_TIMELINE_CAP: String(cap), FEED_TRIM_SLACK: '10' }), [
+      usersSubgraph,
+      feedSubgraph,
+    ]);
     events = await EventPublisher.connect(services.amqpUrl);
     store = await openFeedStore(services);
   });
@@ -74,11 +98,18 @@ describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)',
     const early = await registerAccount(graph.url, 'early_follower');
     const late = await registerAccount(graph.url, 'late_follower');
     const author = newId();
-    await events.publish('follow.created', { followerId: early.id, followeeId: author, createdAt: new Date().toISOString() });
+    await events.publish('follow.created', {
+      followerId: early.id,
+      followeeId: author,
+      createdAt: new Date().toISOString(),
+    });
     const total = 105;
     const posts = Array.from({ length: total }, (_, i) => postData(author, i));
     for (const post of posts) await events.publish('post.created', post);
-    const newest = posts.map((post) => post.postId).reverse().slice(0, cap);
+    const newest = posts
+      .map((post) => post.postId)
+      .reverse()
+      .slice(0, cap);
 
     // Fan-out: the early follower sees exactly the newest 40, and the store was trimmed.
     await waitForAcks(services, 1 + total, 60_000);
@@ -86,11 +117,20 @@ describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)',
     const stored = await store.timelines.all(early.id);
     expect(stored.length).toBeGreaterThanOrEqual(cap);
     expect(stored.length).toBeLessThan(cap + 10);
-    expect(stored.map((entry) => entry.postId)).toEqual(posts.map((post) => post.postId).reverse().slice(0, stored.length));
+    expect(stored.map((entry) => entry.postId)).toEqual(
+      posts
+        .map((post) => post.postId)
+        .reverse()
+        .slice(0, stored.length),
+    );
     expect(await store.timelines.count(author)).toBeLessThan(cap + 10);
 
     // Backfill: a new follower gets the newest 40, exactly.
-    await events.publish('follow.created', { followerId: late.id, followeeId: author, createdAt: new Date().toISOString() });
+    await events.publish('follow.created', {
+      followerId: late.id,
+      followeeId: author,
+      createdAt: new Date().toISOString(),
+    });
     await waitForAcks(services, 2 + total);
     expect(await homeFeedIds(graph.url, late.token)).toEqual(newest);
     expect(await store.timelines.count(late.id)).toBe(cap);
@@ -98,7 +138,10 @@ describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)',
     // Paging stops at the cap, even while the store holds a few more.
     let after: string | null = null;
     for (let page = 0; page < cap / 10; page++) {
-      const response: any = await graphql(graph.url, HOME_FEED_IDS, { token: early.token, variables: { first: 10, after } });
+      const response: any = await graphql(graph.url, HOME_FEED_IDS, {
+        token: early.token,
+        variables: { first: 10, after },
+      });
       expect(response.data.homeFeed.pageInfo.hasNextPage).toBe(page < cap / 10 - 1);
       after = response.data.homeFeed.pageInfo.endCursor;
     }

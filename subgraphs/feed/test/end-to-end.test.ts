@@ -1,10 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, errorCodes, graphql, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  errorCodes,
+  graphql,
+  registerAccount,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { followsSubgraph } from '@micropost/follows';
 import { postsSubgraph } from '@micropost/posts';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
-
 
 let services: TestServices;
 let graph: TestGraph;
@@ -87,7 +95,9 @@ describe('the home feed, end to end', () => {
     }
     lags.sort((a, b) => a - b);
     const median = lags[Math.floor(lags.length / 2)]!;
-    console.info(`feed lag after createPost (ms, 10 posts, polled every 10 ms): median ${median.toFixed(0)}, max ${lags.at(-1)!.toFixed(0)}, all ${lags.map((lag) => lag.toFixed(0)).join(' ')}`);
+    console.info(
+      `feed lag after createPost (ms, 10 posts, polled every 10 ms): median ${median.toFixed(0)}, max ${lags.at(-1)!.toFixed(0)}, all ${lags.map((lag) => lag.toFixed(0)).join(' ')}`,
+    );
 
     // Delete: gone from the feed.
     const doomed = await createPost(bob.token, 'bob regrets this');
@@ -99,6 +109,8 @@ describe('the home feed, end to end', () => {
     await mutate(alice.token, `mutation($u: ID!) { unfollow(userId: $u) { id } }`, { u: bob.id });
     await untilFeed(alice.token, ['alice_e2e: alice hello'], "the unfollow removed bob's posts");
     expect((await feed(bob.token)).filter((item) => item.author.handle === 'bob_e2e')).toHaveLength(11);
-    expect(await feed(carol.token)).toEqual([expect.objectContaining({ body: 'carol, never followed', author: { handle: 'carol_e2e' } })]);
+    expect(await feed(carol.token)).toEqual([
+      expect.objectContaining({ body: 'carol, never followed', author: { handle: 'carol_e2e' } }),
+    ]);
   });
 });

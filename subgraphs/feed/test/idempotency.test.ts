@@ -2,14 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import { createEvent, type EventEnvelope, type EventType, type EventData } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { createTestServices, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  registerAccount,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { EVENT_RETENTION_MS, FeedEventLog } from '../src/event-log.ts';
 import { FeedProjector } from '../src/event-handlers.ts';
 import { AuthorPostProjection, FollowerProjection, TOMBSTONE_RETENTION_MS } from '../src/projections.ts';
 import { TimelineStore } from '../src/timeline-store.ts';
 import { feedSubgraph } from '../src/subgraph.ts';
-import { acknowledged, EventPublisher, FeedUpdates, homeFeedIds, newId, openFeedStore, postData, waitForFeed } from './support.ts';
+import {
+  acknowledged,
+  EventPublisher,
+  FeedUpdates,
+  homeFeedIds,
+  newId,
+  openFeedStore,
+  postData,
+  waitForFeed,
+} from './support.ts';
 
 let services: TestServices;
 let graph: TestGraph;
@@ -46,7 +62,10 @@ async function republish(envelopes: readonly EventEnvelope[]): Promise<void> {
 
 /** Every event published so far has been handled and acknowledged. */
 async function allHandled(): Promise<void> {
-  await waitFor(async () => (await acknowledged(services)) >= published, { message: `the feed did not acknowledge all ${published} events`, timeoutMs: 20_000 });
+  await waitFor(async () => (await acknowledged(services)) >= published, {
+    message: `the feed did not acknowledge all ${published} events`,
+    timeoutMs: 20_000,
+  });
 }
 
 /**
@@ -57,7 +76,9 @@ async function allAnnounced(): Promise<void> {
   await allHandled();
   const sentinel = postData(newId(), 0);
   await publish('post.created', sentinel);
-  await waitFor(async () => updates.forPost(sentinel.postId).added.length > 0, { message: 'the sentinel feed.updated did not arrive' });
+  await waitFor(async () => updates.forPost(sentinel.postId).added.length > 0, {
+    message: 'the sentinel feed.updated did not arrive',
+  });
 }
 
 describe('redelivered and reordered events', () => {
@@ -67,9 +88,13 @@ describe('redelivered and reordered events', () => {
     const t = (seconds: number) => new Date(Date.now() - 60_000 + seconds * 1000);
     const stream: EventEnvelope[] = [];
     const p = Array.from({ length: 6 }, (_, i) => postData(i % 2 === 0 ? a1 : a2, i * 10));
-    stream.push(await publish('follow.created', { followerId: viewer.id, followeeId: a1, createdAt: t(1).toISOString() }, t(1)));
+    stream.push(
+      await publish('follow.created', { followerId: viewer.id, followeeId: a1, createdAt: t(1).toISOString() }, t(1)),
+    );
     for (const post of p) stream.push(await publish('post.created', post));
-    stream.push(await publish('follow.created', { followerId: viewer.id, followeeId: a2, createdAt: t(2).toISOString() }, t(2)));
+    stream.push(
+      await publish('follow.created', { followerId: viewer.id, followeeId: a2, createdAt: t(2).toISOString() }, t(2)),
+    );
     stream.push(await publish('post.deleted', { postId: p[0]!.postId, authorId: a1, createdAt: p[0]!.createdAt }));
     stream.push(await publish('follow.deleted', { followerId: viewer.id, followeeId: a2 }, t(3)));
     stream.push(await publish('post.created', postData(viewer.id, 70)));
@@ -108,7 +133,12 @@ describe('redelivered and reordered events', () => {
     // A later follower is not backfilled with it either.
     const second = await registerAccount(graph.url, 'overtaken_too');
     await publish('follow.created', { followerId: second.id, followeeId: author, createdAt: new Date().toISOString() });
-    await waitForFeed(graph.url, second.token, [kept.postId], 'the backfill brought the deleted post back (or missed the kept one)');
+    await waitForFeed(
+      graph.url,
+      second.token,
+      [kept.postId],
+      'the backfill brought the deleted post back (or missed the kept one)',
+    );
   });
 
   it('does not let a late follow.created resurrect a follow its follow.deleted ended', async () => {
@@ -117,8 +147,16 @@ describe('redelivered and reordered events', () => {
     const post = postData(author, 10);
     await publish('post.created', post);
     const followedAt = new Date(Date.now() - 5_000);
-    await publish('follow.deleted', { followerId: viewer.id, followeeId: author }, new Date(followedAt.getTime() + 1_000));
-    await publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: followedAt.toISOString() }, followedAt);
+    await publish(
+      'follow.deleted',
+      { followerId: viewer.id, followeeId: author },
+      new Date(followedAt.getTime() + 1_000),
+    );
+    await publish(
+      'follow.created',
+      { followerId: viewer.id, followeeId: author, createdAt: followedAt.toISOString() },
+      followedAt,
+    );
     const later = postData(author, 20);
     await publish('post.created', later);
     await allAnnounced();
@@ -160,9 +198,20 @@ describe('the projector', () => {
     const evt = <T extends EventType>(type: T, data: EventData<T>, time: Date): EventEnvelope =>
       ({ ...createEvent(type, data), occurredAt: time.toISOString() }) as EventEnvelope;
     const post = (author: string, s: number) => evt('post.created', postData(author, s), at(s));
-    const posts = [post(u1, 1), post(u1, 2), post(u2, 3), post(u3, 4), post(u0, 5), post(u2, 6), post(u1, 7), post(u3, 8)];
-    const follow = (a: string, b: string, s: number) => evt('follow.created', { followerId: a, followeeId: b, createdAt: at(s).toISOString() }, at(s));
-    const unfollow = (a: string, b: string, s: number) => evt('follow.deleted', { followerId: a, followeeId: b }, at(s));
+    const posts = [
+      post(u1, 1),
+      post(u1, 2),
+      post(u2, 3),
+      post(u3, 4),
+      post(u0, 5),
+      post(u2, 6),
+      post(u1, 7),
+      post(u3, 8),
+    ];
+    const follow = (a: string, b: string, s: number) =>
+      evt('follow.created', { followerId: a, followeeId: b, createdAt: at(s).toISOString() }, at(s));
+    const unfollow = (a: string, b: string, s: number) =>
+      evt('follow.deleted', { followerId: a, followeeId: b }, at(s));
     const del = (e: EventEnvelope, s: number) => {
       const data = e.data as EventData<'post.created'>;
       return evt('post.deleted', { postId: data.postId, authorId: data.authorId, createdAt: data.createdAt }, at(s));
@@ -196,7 +245,11 @@ describe('the projector', () => {
   }
 
   async function timelinesOf(timelines: TimelineStore, users: string[]) {
-    return Object.fromEntries(await Promise.all(users.map(async (owner) => [owner, (await timelines.all(owner)).map((e) => e.postId)] as const)));
+    return Object.fromEntries(
+      await Promise.all(
+        users.map(async (owner) => [owner, (await timelines.all(owner)).map((e) => e.postId)] as const),
+      ),
+    );
   }
 
   /** A deterministic shuffle. */
@@ -239,7 +292,11 @@ describe('the projector', () => {
     const announced = batches.flatMap((batch) => (batch.outbox as EventEnvelope<'feed.updated'>[]).map((e) => e.data));
     const post = (i: number) => stream[i]!.data as EventData<'post.created'>;
     const [u0, u1, u2] = users as [string, string, string];
-    const find = (postId: string, kind: string) => announced.filter((u) => u.postId === postId && u.kind === kind).flatMap((u) => u.userIds).sort();
+    const find = (postId: string, kind: string) =>
+      announced
+        .filter((u) => u.postId === postId && u.kind === kind)
+        .flatMap((u) => u.userIds)
+        .sort();
     // posts[0] by u1: the author at creation, u0 by backfill when following u1.
     expect(find(post(0).postId, 'added')).toEqual([u1, u0].sort());
     // posts[1] by u1, deleted: removed from both.

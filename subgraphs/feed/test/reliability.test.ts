@@ -5,7 +5,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import { startRabbitNode, type RunningRabbitNode } from '@micropost/infra';
-import { createTestServices, registerAccount, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  registerAccount,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { EXCHANGE, EventPublisher, QUEUE, newId, openFeedStore, postData, waitForFeed } from './support.ts';
@@ -34,7 +41,11 @@ describe('poison messages', () => {
   it(`go to ${QUEUE}.dlq while the consumer carries on with the next events`, async () => {
     const viewer = await registerAccount(graph.url, 'poisoned');
     const author = newId();
-    await events.publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: new Date().toISOString() });
+    await events.publish('follow.created', {
+      followerId: viewer.id,
+      followeeId: author,
+      createdAt: new Date().toISOString(),
+    });
 
     // Not JSON at all, then an event whose handler always fails (a createdAt that is no time).
     const connection = await amqp.connect(services.amqpUrl);
@@ -49,7 +60,12 @@ describe('poison messages', () => {
     const good = [postData(author, 2), postData(author, 3)];
     for (const post of good) await events.publish('post.created', post);
 
-    await waitForFeed(graph.url, viewer.token, [good[1]!.postId, good[0]!.postId], 'the events after the poison were not handled');
+    await waitForFeed(
+      graph.url,
+      viewer.token,
+      [good[1]!.postId, good[0]!.postId],
+      'the events after the poison were not handled',
+    );
     const deadLetters = await waitFor(
       async () => {
         const messages = await services.rabbit.getMessages(services.vhost, `${QUEUE}.dlq`, 10).catch(() => []);
@@ -57,13 +73,20 @@ describe('poison messages', () => {
       },
       { message: `both poison messages should be in ${QUEUE}.dlq`, timeoutMs: 20_000 },
     );
-    const payloads = deadLetters.map((message) => (message.payload_encoding === 'base64' ? Buffer.from(message.payload, 'base64').toString() : message.payload));
+    const payloads = deadLetters.map((message) =>
+      message.payload_encoding === 'base64' ? Buffer.from(message.payload, 'base64').toString() : message.payload,
+    );
     expect(payloads).toContain('{"id": "half a mess');
     expect(payloads.some((payload) => payload.includes(failing.id))).toBe(true);
     // And the consumer still takes new events.
     const after = postData(author, 4);
     await events.publish('post.created', after);
-    await waitForFeed(graph.url, viewer.token, [after.postId, good[1]!.postId, good[0]!.postId], 'the consumer stopped after the poison');
+    await waitForFeed(
+      graph.url,
+      viewer.token,
+      [after.postId, good[1]!.postId, good[0]!.postId],
+      'the consumer stopped after the poison',
+    );
   });
 });
 
@@ -88,7 +111,11 @@ describe('a broker restart', () => {
     try {
       const viewer = await registerAccount(graph.url, 'restarted');
       const author = newId();
-      await events.publish('follow.created', { followerId: viewer.id, followeeId: author, createdAt: new Date().toISOString() });
+      await events.publish('follow.created', {
+        followerId: viewer.id,
+        followeeId: author,
+        createdAt: new Date().toISOString(),
+      });
       // A steady stream that runs until 20 events after the restart: a publish that is not
       // confirmed is retried (the same envelope: a duplicate is harmless to an idempotent consumer).
       const posts: ReturnType<typeof postData>[] = [];
@@ -116,14 +143,19 @@ describe('a broker restart', () => {
       await node.restart();
       restarted = true;
       await stream;
-      console.info(`broker restart test: ${posts.length} posts, ${unconfirmed} publish attempts refused during the outage`);
+      console.info(
+        `broker restart test: ${posts.length} posts, ${unconfirmed} publish attempts refused during the outage`,
+      );
 
       const expected = posts.map((post) => post.postId).reverse();
       await waitForFeed(graph.url, viewer.token, expected, 'posts were lost across the broker restart', 60_000);
       // And every feed.updated they caused left the outbox (published after the broker came back).
       // (The relay deletes each batch once published, so an empty collection means all went out.)
       const outbox = store.client.db(`${services.dbPrefix}feed`).collection('feed_outbox');
-      await waitFor(async () => (await outbox.countDocuments({})) === 0, { message: 'feed.updated events stayed in the outbox', timeoutMs: 30_000 });
+      await waitFor(async () => (await outbox.countDocuments({})) === 0, {
+        message: 'feed.updated events stayed in the outbox',
+        timeoutMs: 30_000,
+      });
     } finally {
       await store.client.close();
       await events.close();

@@ -1,13 +1,19 @@
 import { MongoClient, ObjectId } from 'mongodb';
 import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { graphql, tapEvents, waitFor, type EventTap, type GraphQLResponse, type TestServices } from '@micropost/testing';
+import {
+  graphql,
+  tapEvents,
+  waitFor,
+  type EventTap,
+  type GraphQLResponse,
+  type TestServices,
+} from '@micropost/testing';
 import { TimelineStore } from '../src/timeline-store.ts';
 
 export const EXCHANGE = 'micropost.events';
 export const QUEUE = 'feed.timelines';
 export const newId = () => new ObjectId().toHexString();
-
 
 export interface HomeFeedPage {
   edges: { cursor: string; node: { id: string } }[];
@@ -21,7 +27,10 @@ export async function homeFeedIds(url: string, token: string, first = 100): Prom
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const response: GraphQLResponse<{ homeFeed: HomeFeedPage }> = await graphql(url, HOME_FEED_IDS, { token, variables: { first, after } });
+    const response: GraphQLResponse<{ homeFeed: HomeFeedPage }> = await graphql(url, HOME_FEED_IDS, {
+      token,
+      variables: { first, after },
+    });
     if (!response.data) throw new Error(`homeFeed failed: ${JSON.stringify(response.errors)}`);
     const { edges, pageInfo } = response.data.homeFeed;
     ids.push(...edges.map((edge) => edge.node.id));
@@ -31,7 +40,13 @@ export async function homeFeedIds(url: string, token: string, first = 100): Prom
 }
 
 /** Polls the home feed until it is exactly `expected`. */
-export async function waitForFeed(url: string, token: string, expected: readonly string[], message: string, timeoutMs = 15_000): Promise<void> {
+export async function waitForFeed(
+  url: string,
+  token: string,
+  expected: readonly string[],
+  message: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   let last: string[] = [];
   await waitFor(
     async () => {
@@ -49,7 +64,14 @@ export class EventPublisher {
   private constructor(readonly bus: RabbitEventBus) {}
 
   static async connect(amqpUrl: string): Promise<EventPublisher> {
-    return new EventPublisher(await RabbitEventBus.connect({ url: amqpUrl, exchange: EXCHANGE, prefetch: 1, logger: createLogger('test-publisher', 'silent') }));
+    return new EventPublisher(
+      await RabbitEventBus.connect({
+        url: amqpUrl,
+        exchange: EXCHANGE,
+        prefetch: 1,
+        logger: createLogger('test-publisher', 'silent'),
+      }),
+    );
   }
 
   async publish<T extends EventType>(type: T, data: EventData<T>, occurredAt?: Date): Promise<EventEnvelope<T>> {
@@ -70,7 +92,12 @@ export class EventPublisher {
 
 /** A made-up post by `authorId`, `secondsAfter` a fixed epoch so orders are predictable. */
 export function postData(authorId: string, secondsAfter: number, postId = newId()): EventData<'post.created'> {
-  return { postId, authorId, body: `post ${postId}`, createdAt: new Date(Date.UTC(2026, 0, 1) + secondsAfter * 1000).toISOString() };
+  return {
+    postId,
+    authorId,
+    body: `post ${postId}`,
+    createdAt: new Date(Date.UTC(2026, 0, 1) + secondsAfter * 1000).toISOString(),
+  };
 }
 
 export interface FeedUpdatedMessage {
@@ -106,7 +133,9 @@ export class FeedUpdates {
 }
 
 /** The feed's own database, for looking at the store directly. */
-export async function openFeedStore(services: TestServices): Promise<{ client: MongoClient; timelines: TimelineStore }> {
+export async function openFeedStore(
+  services: TestServices,
+): Promise<{ client: MongoClient; timelines: TimelineStore }> {
   const client = new MongoClient(services.mongoUrl, { maxPoolSize: 1 });
   await client.connect();
   return { client, timelines: await TimelineStore.open(client.db(`${services.dbPrefix}feed`)) };
@@ -121,5 +150,9 @@ export async function acknowledged(services: TestServices): Promise<number> {
 
 /** Waits until the feed's queue has acknowledged at least `count` deliveries in all (management API counters). */
 export async function waitForAcks(services: TestServices, count: number, timeoutMs = 20_000): Promise<void> {
-  await waitFor(async () => (await acknowledged(services)) >= count, { message: `the feed did not acknowledge ${count} events`, timeoutMs, intervalMs: 250 });
+  await waitFor(async () => (await acknowledged(services)) >= count, {
+    message: `the feed did not acknowledge ${count} events`,
+    timeoutMs,
+    intervalMs: 250,
+  });
 }

@@ -18,7 +18,11 @@ export interface FollowsContext extends RequestContext {
   readonly viewerFollows: DataLoader<string, boolean> | null;
 }
 
-export function createFollowsContext(request: RequestContext, store: FollowStore, directory: UserDirectory): FollowsContext {
+export function createFollowsContext(
+  request: RequestContext,
+  store: FollowStore,
+  directory: UserDirectory,
+): FollowsContext {
   const viewerId = request.viewer ? parseObjectId(request.viewer.userId) : null;
   return {
     ...request,

@@ -10,8 +10,13 @@ const INTERVAL_MS = 60_000;
  * harmless because a recount writes absolute values and settling an edge is conditional.
  */
 export function counterReconciler(store: FollowStore, logger: Logger): PeriodicTask {
-  return new PeriodicTask('follow-counter-reconciler', INTERVAL_MS, async () => {
-    const settled = await store.reconcileStuckCounts();
-    if (settled > 0) logger.warn({ settled }, 'recounted follow counters left unsettled by an interrupted write');
-  }, logger);
+  return new PeriodicTask(
+    'follow-counter-reconciler',
+    INTERVAL_MS,
+    async () => {
+      const settled = await store.reconcileStuckCounts();
+      if (settled > 0) logger.warn({ settled }, 'recounted follow counters left unsettled by an interrupted write');
+    },
+    logger,
+  );
 }

@@ -12,7 +12,10 @@ export function userRegistrations(directory: UserDirectory): EventConsumer {
     handle: async (event) => {
       if (event.type !== 'user.registered') return;
       const registeredAt = new Date(event.data.createdAt);
-      await directory.recordRegistration(event.data.userId, Number.isNaN(registeredAt.getTime()) ? new Date(event.occurredAt) : registeredAt);
+      await directory.recordRegistration(
+        event.data.userId,
+        Number.isNaN(registeredAt.getTime()) ? new Date(event.occurredAt) : registeredAt,
+      );
     },
   };
 }

@@ -96,8 +96,20 @@ export class FollowStore {
   async follow(followerId: ObjectId, followeeId: ObjectId, requestId: string): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = new Date();
-      const event = createEvent('follow.created', { followerId: hex(followerId), followeeId: hex(followeeId), createdAt: now.toISOString() }, { requestId });
-      const edge: FollowDocument = { _id: new ObjectId(), followerId, followeeId, createdAt: now, counted: false, changedAt: now, ...outboxFields([event]) };
+      const event = createEvent(
+        'follow.created',
+        { followerId: hex(followerId), followeeId: hex(followeeId), createdAt: now.toISOString() },
+        { requestId },
+      );
+      const edge: FollowDocument = {
+        _id: new ObjectId(),
+        followerId,
+        followeeId,
+        createdAt: now,
+        counted: false,
+        changedAt: now,
+        ...outboxFields([event]),
+      };
       if (await this.insertEdge(edge)) {
         this.afterWrite();
         await this.settle(edge, +1);
@@ -107,7 +119,10 @@ export class FollowStore {
       // since the unique index keeps a new edge out until the relay removes it.
       const revived = await this.follows.findOneAndUpdate(
         { followerId, followeeId, tombstone: true },
-        withOutbox<FollowDocument>({ $set: { createdAt: now, counted: false, changedAt: now }, $unset: { tombstone: '' } }, [event]),
+        withOutbox<FollowDocument>(
+          { $set: { createdAt: now, counted: false, changedAt: now }, $unset: { tombstone: '' } },
+          [event],
+        ),
         { returnDocument: 'after' },
       );
       if (revived) {
@@ -134,7 +149,11 @@ export class FollowStore {
       );
       if (claimed) {
         await this.incrementCounts(claimed, -1);
-        const event = createEvent('follow.deleted', { followerId: hex(followerId), followeeId: hex(followeeId) }, { requestId });
+        const event = createEvent(
+          'follow.deleted',
+          { followerId: hex(followerId), followeeId: hex(followeeId) },
+          { requestId },
+        );
         const tombstoned = await this.follows.updateOne(
           { _id: claimed._id, counted: false, changedAt },
           withOutbox<FollowDocument>({ $set: { tombstone: true, counted: true, changedAt: new Date() } }, [event]),
@@ -189,7 +208,12 @@ export class FollowStore {
     const found =
       ids.length === 0
         ? []
-        : await this.follows.find({ followerId: viewerId, followeeId: { $in: ids }, ...NOT_TOMBSTONED }, { projection: { followeeId: 1 } }).toArray();
+        : await this.follows
+            .find(
+              { followerId: viewerId, followeeId: { $in: ids }, ...NOT_TOMBSTONED },
+              { projection: { followeeId: 1 } },
+            )
+            .toArray();
     const followed = new Set(found.map((edge) => hex(edge.followeeId)));
     return userIds.map((id) => followed.has(id.toLowerCase()));
   }
@@ -210,7 +234,11 @@ export class FollowStore {
   }
 
   private async page(owner: Filter<FollowDocument>, page: Page): Promise<FollowDocument[]> {
-    const filter = { ...owner, ...NOT_TOMBSTONED, ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId) };
+    const filter = {
+      ...owner,
+      ...NOT_TOMBSTONED,
+      ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId),
+    };
     return this.follows
       .find(filter as Filter<FollowDocument>)
       .sort({ createdAt: -1, _id: -1 })
@@ -232,7 +260,10 @@ export class FollowStore {
   /** Steps (2) and (3) of a change: apply its counter delta, then mark the edge settled. */
   private async settle(edge: FollowDocument, delta: 1 | -1): Promise<void> {
     await this.incrementCounts(edge, delta);
-    await this.follows.updateOne({ _id: edge._id, counted: false, changedAt: edge.changedAt }, { $set: { counted: true } });
+    await this.follows.updateOne(
+      { _id: edge._id, counted: false, changedAt: edge.changedAt },
+      { $set: { counted: true } },
+    );
   }
 
   private async incrementCounts(edge: FollowDocument, delta: 1 | -1): Promise<void> {
@@ -247,10 +278,16 @@ export class FollowStore {
     const following = await this.follows.countDocuments({ followerId: edge.followerId, ...NOT_TOMBSTONED }, options);
     await this.upsertCounts(edge.followeeId, { $set: { followers } });
     await this.upsertCounts(edge.followerId, { $set: { following } });
-    await this.follows.updateOne({ _id: edge._id, counted: false, changedAt: edge.changedAt }, { $set: { counted: true } });
+    await this.follows.updateOne(
+      { _id: edge._id, counted: false, changedAt: edge.changedAt },
+      { $set: { counted: true } },
+    );
   }
 
-  private async upsertCounts(userId: ObjectId, update: { $inc: Partial<FollowCounts> } | { $set: Partial<FollowCounts> }): Promise<void> {
+  private async upsertCounts(
+    userId: ObjectId,
+    update: { $inc: Partial<FollowCounts> } | { $set: Partial<FollowCounts> },
+  ): Promise<void> {
     try {
       await this.counts.updateOne({ _id: userId }, update, { upsert: true });
     } catch (error) {

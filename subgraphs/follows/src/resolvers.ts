@@ -1,5 +1,12 @@
 import { parseObjectId, type ObjectId } from '@micropost/mongo';
-import { BadUserInputError, NotFoundError, readPage, requireViewer, toConnection, UnauthenticatedError } from '@micropost/server';
+import {
+  BadUserInputError,
+  NotFoundError,
+  readPage,
+  requireViewer,
+  toConnection,
+  UnauthenticatedError,
+} from '@micropost/server';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { FollowsContext, UserReference } from './context.ts';
 import type { FollowDocument } from './follow-store.ts';

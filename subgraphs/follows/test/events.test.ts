@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usersSubgraph } from '@micropost/users';
-import { createTestServices, tapEvents, type EventTap, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  tapEvents,
+  type EventTap,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { follow, register, unfollow } from './helpers.ts';
 
@@ -27,7 +35,11 @@ describe('follows events', () => {
 
     const created = await events.next();
     expect(created.routingKey).toBe('follow.created');
-    expect(created.body).toMatchObject({ type: 'follow.created', version: 1, data: { followerId: kate.id, followeeId: liam.id, createdAt: expect.any(String) } });
+    expect(created.body).toMatchObject({
+      type: 'follow.created',
+      version: 1,
+      data: { followerId: kate.id, followeeId: liam.id, createdAt: expect.any(String) },
+    });
     expect(Date.parse(created.body.data.createdAt)).toBeGreaterThanOrEqual(before - 1_000);
     expect(created.messageId).toBe(created.body.id);
 

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
 import { usersSubgraph } from '@micropost/users';
-import { createTestServices, errorCodes, graphql, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  errorCodes,
+  graphql,
+  startTestGraph,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { counts, follow, register, unfollow, type Account } from './helpers.ts';
 
@@ -23,7 +30,9 @@ afterAll(async () => {
 describe('follow and unfollow refuse', () => {
   it('a signed-out caller with UNAUTHENTICATED', async () => {
     for (const mutation of ['follow', 'unfollow']) {
-      const response = await graphql(graph.url, `mutation($id: ID!) { ${mutation}(userId: $id) { id } }`, { variables: { id: bob.id } });
+      const response = await graphql(graph.url, `mutation($id: ID!) { ${mutation}(userId: $id) { id } }`, {
+        variables: { id: bob.id },
+      });
       expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
     }
     expect(await counts(graph.url, bob.id)).toEqual({ followerCount: 0, followingCount: 0, viewerFollows: false });
@@ -32,13 +41,20 @@ describe('follow and unfollow refuse', () => {
   it('following yourself with BAD_USER_INPUT', async () => {
     expect(errorCodes(await follow(graph.url, alice, alice.id))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await unfollow(graph.url, alice, alice.id))).toEqual(['BAD_USER_INPUT']);
-    expect(await counts(graph.url, alice.id, alice)).toEqual({ followerCount: 0, followingCount: 0, viewerFollows: false });
+    expect(await counts(graph.url, alice.id, alice)).toEqual({
+      followerCount: 0,
+      followingCount: 0,
+      viewerFollows: false,
+    });
   });
 
-  it.each(['not-an-id', '', '0123456789abcdef0123456', `${'a'.repeat(24)}0`])('the malformed id %j with BAD_USER_INPUT', async (id) => {
-    expect(errorCodes(await follow(graph.url, alice, id))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await unfollow(graph.url, alice, id))).toEqual(['BAD_USER_INPUT']);
-  });
+  it.each(['not-an-id', '', '0123456789abcdef0123456', `${'a'.repeat(24)}0`])(
+    'the malformed id %j with BAD_USER_INPUT',
+    async (id) => {
+      expect(errorCodes(await follow(graph.url, alice, id))).toEqual(['BAD_USER_INPUT']);
+      expect(errorCodes(await unfollow(graph.url, alice, id))).toEqual(['BAD_USER_INPUT']);
+    },
+  );
 
   it('an old id no one registered with NOT_FOUND, at once', async () => {
     const started = Date.now();
@@ -72,16 +88,28 @@ describe('follow', () => {
 
   it('returns the followed user, counts on both sides, and is idempotent', async () => {
     const [carol, dave] = await Promise.all([register(graph.url, 'carol'), register(graph.url, 'dave')]);
-    const followed = await graphql(graph.url, `mutation($id: ID!) { follow(userId: $id) { id handle followerCount viewerFollows } }`, {
-      variables: { id: dave.id },
-      token: carol.token,
-    });
+    const followed = await graphql(
+      graph.url,
+      `mutation($id: ID!) { follow(userId: $id) { id handle followerCount viewerFollows } }`,
+      {
+        variables: { id: dave.id },
+        token: carol.token,
+      },
+    );
     expect(followed.errors).toBeUndefined();
     expect(followed.data!.follow).toEqual({ id: dave.id, handle: dave.handle, followerCount: 1, viewerFollows: true });
 
     expect((await follow(graph.url, carol, dave.id)).errors).toBeUndefined();
-    expect(await counts(graph.url, dave.id, carol)).toEqual({ followerCount: 1, followingCount: 0, viewerFollows: true });
-    expect(await counts(graph.url, carol.id, carol)).toEqual({ followerCount: 0, followingCount: 1, viewerFollows: false });
+    expect(await counts(graph.url, dave.id, carol)).toEqual({
+      followerCount: 1,
+      followingCount: 0,
+      viewerFollows: true,
+    });
+    expect(await counts(graph.url, carol.id, carol)).toEqual({
+      followerCount: 0,
+      followingCount: 1,
+      viewerFollows: false,
+    });
     // Whether the viewer follows is the viewer's: dave does not follow carol, signed out is false.
     expect(await counts(graph.url, carol.id, dave)).toMatchObject({ viewerFollows: false });
     expect(await counts(graph.url, dave.id)).toMatchObject({ viewerFollows: false });
@@ -91,7 +119,11 @@ describe('follow', () => {
     const [erin, fred] = await Promise.all([register(graph.url, 'erin'), register(graph.url, 'fred')]);
     const responses = await Promise.all(Array.from({ length: 10 }, () => follow(graph.url, erin, fred.id)));
     expect(responses.flatMap((response) => response.errors ?? [])).toEqual([]);
-    expect(await counts(graph.url, fred.id, erin)).toEqual({ followerCount: 1, followingCount: 0, viewerFollows: true });
+    expect(await counts(graph.url, fred.id, erin)).toEqual({
+      followerCount: 1,
+      followingCount: 0,
+      viewerFollows: true,
+    });
     expect(await counts(graph.url, erin.id)).toMatchObject({ followingCount: 1 });
   });
 });
@@ -103,13 +135,21 @@ describe('unfollow', () => {
     const never = await unfollow(graph.url, gail, hugo.id);
     expect(never.errors).toBeUndefined();
     expect(never.data!.unfollow).toEqual({ id: hugo.id });
-    expect(await counts(graph.url, hugo.id, gail)).toEqual({ followerCount: 0, followingCount: 0, viewerFollows: false });
+    expect(await counts(graph.url, hugo.id, gail)).toEqual({
+      followerCount: 0,
+      followingCount: 0,
+      viewerFollows: false,
+    });
 
     await follow(graph.url, gail, hugo.id);
-    const response = await graphql(graph.url, `mutation($id: ID!) { unfollow(userId: $id) { id followerCount viewerFollows } }`, {
-      variables: { id: hugo.id },
-      token: gail.token,
-    });
+    const response = await graphql(
+      graph.url,
+      `mutation($id: ID!) { unfollow(userId: $id) { id followerCount viewerFollows } }`,
+      {
+        variables: { id: hugo.id },
+        token: gail.token,
+      },
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data!.unfollow).toEqual({ id: hugo.id, followerCount: 0, viewerFollows: false });
     expect((await unfollow(graph.url, gail, hugo.id)).errors).toBeUndefined();
@@ -118,7 +158,11 @@ describe('unfollow', () => {
 
     // Straight away, while the tombstone of the unfollow may still be waiting for its event to go out.
     expect((await follow(graph.url, gail, hugo.id)).errors).toBeUndefined();
-    expect(await counts(graph.url, hugo.id, gail)).toEqual({ followerCount: 1, followingCount: 0, viewerFollows: true });
+    expect(await counts(graph.url, hugo.id, gail)).toEqual({
+      followerCount: 1,
+      followingCount: 0,
+      viewerFollows: true,
+    });
     expect(await counts(graph.url, gail.id)).toMatchObject({ followingCount: 1 });
   });
 
@@ -130,7 +174,9 @@ describe('unfollow', () => {
     const after = await counts(graph.url, jill.id, ivan);
     expect(after.followerCount).toBe(after.viewerFollows ? 1 : 0);
     expect((await counts(graph.url, ivan.id)).followingCount).toBe(after.followerCount);
-    const list = await graphql(graph.url, `query($id: ID!) { user(id: $id) { followers { edges { node { id } } } } }`, { variables: { id: jill.id } });
+    const list = await graphql(graph.url, `query($id: ID!) { user(id: $id) { followers { edges { node { id } } } } }`, {
+      variables: { id: jill.id },
+    });
     expect(list.data!.user.followers.edges.length).toBe(after.followerCount);
   });
 });

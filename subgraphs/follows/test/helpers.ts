@@ -28,7 +28,11 @@ export async function unfollow(url: string, who: Account, userId: string) {
 }
 
 /** Counts of `userId` as `viewer` sees them (signed out without a viewer). */
-export async function counts(url: string, userId: string, viewer?: Account): Promise<{ followerCount: number; followingCount: number; viewerFollows: boolean }> {
+export async function counts(
+  url: string,
+  userId: string,
+  viewer?: Account,
+): Promise<{ followerCount: number; followingCount: number; viewerFollows: boolean }> {
   const response = await graphql(url, COUNTS, { variables: { id: userId }, token: viewer?.token });
   expect(response.errors).toBeUndefined();
   const { followerCount, followingCount, viewerFollows } = response.data!.user;

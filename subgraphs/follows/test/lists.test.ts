@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { isFerretDB } from '@micropost/mongo';
 import { usersSubgraph } from '@micropost/users';
-import { createTestServices, errorCodes, graphql, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  errorCodes,
+  graphql,
+  startTestGraph,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { RECONCILER_COMMENT } from '../src/follow-store.ts';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { follow, register, type Account } from './helpers.ts';
@@ -37,7 +44,10 @@ afterAll(async () => {
 async function followersPage(first: number, after: string | null) {
   const response = await graphql(graph.url, FOLLOWERS, { variables: { id: star.id, first, after } });
   expect(response.errors).toBeUndefined();
-  return response.data!.user.followers as { edges: { cursor: string; node: { id: string } }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } };
+  return response.data!.user.followers as {
+    edges: { cursor: string; node: { id: string } }[];
+    pageInfo: { endCursor: string | null; hasNextPage: boolean };
+  };
 }
 
 describe('followers and following', () => {
@@ -67,20 +77,33 @@ describe('followers and following', () => {
     // Once they are all in, the newest come first.
     const all = await followersPage(100, null);
     expect(all.edges).toHaveLength(initial.length + latecomers.length);
-    expect(all.edges.slice(latecomers.length).map((edge) => edge.node.id)).toEqual(initial.map((fan) => fan.id).reverse());
-    expect(new Set(all.edges.slice(0, latecomers.length).map((edge) => edge.node.id))).toEqual(new Set(latecomers.map((late) => late.id)));
+    expect(all.edges.slice(latecomers.length).map((edge) => edge.node.id)).toEqual(
+      initial.map((fan) => fan.id).reverse(),
+    );
+    expect(new Set(all.edges.slice(0, latecomers.length).map((edge) => edge.node.id))).toEqual(
+      new Set(latecomers.map((late) => late.id)),
+    );
     expect(all.pageInfo.hasNextPage).toBe(false);
   });
 
   it('lists whom a user follows, with profiles from the users subgraph', async () => {
-    const [reader, a, b] = await Promise.all([register(graph.url, 'reader'), register(graph.url, 'wa'), register(graph.url, 'wb')]);
+    const [reader, a, b] = await Promise.all([
+      register(graph.url, 'reader'),
+      register(graph.url, 'wa'),
+      register(graph.url, 'wb'),
+    ]);
     await follow(graph.url, reader, a.id);
     await follow(graph.url, reader, b.id);
     const first = await graphql(graph.url, FOLLOWING, { variables: { id: reader.id, first: 1 } });
     expect(first.data!.user.following.edges).toEqual([{ node: { id: b.id, handle: b.handle } }]);
     expect(first.data!.user.following.pageInfo.hasNextPage).toBe(true);
-    const second = await graphql(graph.url, FOLLOWING, { variables: { id: reader.id, first: 1, after: first.data!.user.following.pageInfo.endCursor } });
-    expect(second.data!.user.following).toEqual({ edges: [{ node: { id: a.id, handle: a.handle } }], pageInfo: { endCursor: expect.any(String), hasNextPage: false } });
+    const second = await graphql(graph.url, FOLLOWING, {
+      variables: { id: reader.id, first: 1, after: first.data!.user.following.pageInfo.endCursor },
+    });
+    expect(second.data!.user.following).toEqual({
+      edges: [{ node: { id: a.id, handle: a.handle } }],
+      pageInfo: { endCursor: expect.any(String), hasNextPage: false },
+    });
     const nobody = await graphql(graph.url, FOLLOWING, { variables: { id: a.id } });
     expect(nobody.data!.user.following).toEqual({ edges: [], pageInfo: { endCursor: null, hasNextPage: false } });
   });
@@ -90,10 +113,15 @@ describe('followers and following', () => {
     ['first: 101', { first: 101 }],
     ['first: -1', { first: -1 }],
     ['a cursor that is not one', { first: 10, after: 'nonsense' }],
-    ['a cursor with a bad id', { first: 10, after: Buffer.from(JSON.stringify([Date.now(), 'zz'])).toString('base64url') }],
+    [
+      'a cursor with a bad id',
+      { first: 10, after: Buffer.from(JSON.stringify([Date.now(), 'zz'])).toString('base64url') },
+    ],
   ])('refuse %s with BAD_USER_INPUT', async (_label, args) => {
     for (const query of [FOLLOWERS, FOLLOWING]) {
-      expect(errorCodes(await graphql(graph.url, query, { variables: { id: star.id, ...args } }))).toEqual(['BAD_USER_INPUT']);
+      expect(errorCodes(await graphql(graph.url, query, { variables: { id: star.id, ...args } }))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
     }
   });
   it('accept first: 100', async () => {
@@ -109,10 +137,19 @@ describe('a page of users with their follow counts', () => {
 
   /** The follows subgraph's reads during one query, leaving out the counter reconciler's background work. */
   async function followsReads(viewer: Account, first: number) {
-    const { result, reads } = await graph.readsDuring(() => graphql(graph.url, PAGE, { variables: { handle: star.handle, first }, token: viewer.token }));
+    const { result, reads } = await graph.readsDuring(() =>
+      graphql(graph.url, PAGE, { variables: { handle: star.handle, first }, token: viewer.token }),
+    );
     expect(result.errors).toBeUndefined();
-    const own = (reads.follows ?? []).filter((event: CommandStartedEvent) => event.command.comment !== RECONCILER_COMMENT);
-    return { edges: result.data!.user.followers.edges as { node: { handle: string; followerCount: number; followingCount: number; viewerFollows: boolean } }[], reads: own };
+    const own = (reads.follows ?? []).filter(
+      (event: CommandStartedEvent) => event.command.comment !== RECONCILER_COMMENT,
+    );
+    return {
+      edges: result.data!.user.followers.edges as {
+        node: { handle: string; followerCount: number; followingCount: number; viewerFollows: boolean };
+      }[],
+      reads: own,
+    };
   }
 
   it('costs the follows subgraph three batched reads, whatever the page size', async () => {
@@ -140,9 +177,24 @@ describe('a page of users with their follow counts', () => {
     }
 
     const byHandle = new Map(large.edges.map((edge) => [edge.node.handle, edge.node]));
-    expect(byHandle.get(newest.handle)).toEqual({ handle: newest.handle, followerCount: 1, followingCount: 1, viewerFollows: true });
-    expect(byHandle.get(second.handle)).toEqual({ handle: second.handle, followerCount: 1, followingCount: 1, viewerFollows: true });
-    expect(byHandle.get(third.handle)).toEqual({ handle: third.handle, followerCount: 0, followingCount: 1, viewerFollows: false });
+    expect(byHandle.get(newest.handle)).toEqual({
+      handle: newest.handle,
+      followerCount: 1,
+      followingCount: 1,
+      viewerFollows: true,
+    });
+    expect(byHandle.get(second.handle)).toEqual({
+      handle: second.handle,
+      followerCount: 1,
+      followingCount: 1,
+      viewerFollows: true,
+    });
+    expect(byHandle.get(third.handle)).toEqual({
+      handle: third.handle,
+      followerCount: 0,
+      followingCount: 1,
+      viewerFollows: false,
+    });
     expect(large.edges.filter((edge) => edge.node.viewerFollows)).toHaveLength(2);
   });
 });

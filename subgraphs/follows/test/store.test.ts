@@ -14,7 +14,10 @@ beforeAll(async () => {
   services = await createTestServices();
   // One connection, as the subgraph has on FerretDB.
   client = new MongoClient(services.mongoUrl, { monitorCommands: true, maxPoolSize: 1 });
-  client.on('commandStarted', (event) => ['find', 'aggregate', 'count'].includes(event.commandName) && reads.push(event));
+  client.on(
+    'commandStarted',
+    (event) => ['find', 'aggregate', 'count'].includes(event.commandName) && reads.push(event),
+  );
   db = client.db(`${services.dbPrefix}follows`);
   store = await FollowStore.open(db, () => {});
 });
@@ -71,7 +74,14 @@ describe('FollowStore', () => {
 describe('counter reconciliation', () => {
   it('recounts both users of an edge whose follow died before its counters were written', async () => {
     const [a, b] = ids(2);
-    await store.follows.insertOne({ _id: new ObjectId(), followerId: a!, followeeId: b!, createdAt: minuteAgo(), counted: false, changedAt: minuteAgo() });
+    await store.follows.insertOne({
+      _id: new ObjectId(),
+      followerId: a!,
+      followeeId: b!,
+      createdAt: minuteAgo(),
+      counted: false,
+      changedAt: minuteAgo(),
+    });
     expect(await countsOf(b!)).toEqual({ followers: 0, following: 0 });
 
     expect(await store.reconcileStuckCounts({ batch: 1000 })).toBeGreaterThanOrEqual(1);
@@ -84,7 +94,10 @@ describe('counter reconciliation', () => {
     const [a, b] = ids(2);
     await store.follow(a!, b!, 'r');
     // The unfollow's first two steps: claim the edge, decrement; then the process died.
-    await store.follows.updateOne({ followerId: a, followeeId: b }, { $set: { counted: false, changedAt: minuteAgo() } });
+    await store.follows.updateOne(
+      { followerId: a, followeeId: b },
+      { $set: { counted: false, changedAt: minuteAgo() } },
+    );
     await store.counts.updateOne({ _id: b! }, { $inc: { followers: -1 } });
     await store.counts.updateOne({ _id: a! }, { $inc: { following: -1 } });
     expect(await countsOf(b!)).toEqual({ followers: 0, following: 0 });
@@ -97,13 +110,27 @@ describe('counter reconciliation', () => {
 
   it('leaves recently changed edges to their writer, and works in bounded batches', async () => {
     const [a, b, c] = ids(3);
-    await store.follows.insertOne({ _id: new ObjectId(), followerId: a!, followeeId: b!, createdAt: new Date(), counted: false, changedAt: new Date() });
+    await store.follows.insertOne({
+      _id: new ObjectId(),
+      followerId: a!,
+      followeeId: b!,
+      createdAt: new Date(),
+      counted: false,
+      changedAt: new Date(),
+    });
     await store.reconcileStuckCounts({ batch: 1000 });
     expect(await countsOf(b!)).toEqual({ followers: 0, following: 0 });
     expect(await store.follows.findOne({ followerId: a })).toMatchObject({ counted: false });
 
     for (const followee of [b!, c!]) {
-      await store.follows.insertOne({ _id: new ObjectId(), followerId: new ObjectId(), followeeId: followee, createdAt: minuteAgo(), counted: false, changedAt: minuteAgo() });
+      await store.follows.insertOne({
+        _id: new ObjectId(),
+        followerId: new ObjectId(),
+        followeeId: followee,
+        createdAt: minuteAgo(),
+        counted: false,
+        changedAt: minuteAgo(),
+      });
     }
     expect(await store.reconcileStuckCounts({ batch: 1 })).toBe(1);
     expect(await store.reconcileStuckCounts({ batch: 1000 })).toBe(1);
@@ -113,9 +140,19 @@ describe('counter reconciliation', () => {
   it('lets an unfollow settle an edge whose writer never came back, then unfollow it', async () => {
     const [a, b] = ids(2);
     // A follow that inserted its edge just now and then died: counters never written.
-    await store.follows.insertOne({ _id: new ObjectId(), followerId: a!, followeeId: b!, createdAt: new Date(), counted: false, changedAt: new Date() });
+    await store.follows.insertOne({
+      _id: new ObjectId(),
+      followerId: a!,
+      followeeId: b!,
+      createdAt: new Date(),
+      counted: false,
+      changedAt: new Date(),
+    });
     await store.unfollow(a!, b!, 'r');
-    expect(await store.follows.findOne({ followerId: a, followeeId: b })).toMatchObject({ tombstone: true, counted: true });
+    expect(await store.follows.findOne({ followerId: a, followeeId: b })).toMatchObject({
+      tombstone: true,
+      counted: true,
+    });
     expect(await countsOf(b!)).toEqual({ followers: 0, following: 0 });
     expect(await countsOf(a!)).toEqual({ followers: 0, following: 0 });
   });

@@ -31,6 +31,9 @@ export function createPostsContext(request: RequestContext, posts: PostStore, li
     likes,
     postById: new DataLoader((ids) => posts.findByIds(ids), byLowercase),
     postCountByAuthor: new DataLoader((authorIds) => posts.postCounts(authorIds)),
-    viewerLikes: new DataLoader(async (postIds) => (viewerId === null ? postIds.map(() => false) : likes.likedBy(viewerId, postIds)), byLowercase),
+    viewerLikes: new DataLoader(
+      async (postIds) => (viewerId === null ? postIds.map(() => false) : likes.likedBy(viewerId, postIds)),
+      byLowercase,
+    ),
   };
 }

@@ -79,7 +79,10 @@ export class LikeStore {
         throw new NotFoundError('There is no such post.');
       case 'unchanged':
         // The like is stored; the reconciler counts it once it is STUCK_AFTER_MS old.
-        this.logger.warn({ postId, userId }, 'like stored but its count change gave up under contention; left to the reconciler');
+        this.logger.warn(
+          { postId, userId },
+          'like stored but its count change gave up under contention; left to the reconciler',
+        );
         return change.post;
     }
   }
@@ -108,7 +111,10 @@ export class LikeStore {
         await this.likes.deleteOne({ _id: claimed._id });
         throw new NotFoundError('There is no such post.');
       case 'unchanged':
-        this.logger.warn({ postId, userId }, 'unlike claimed but its count change was not written; left to the reconciler');
+        this.logger.warn(
+          { postId, userId },
+          'unlike claimed but its count change was not written; left to the reconciler',
+        );
         return change.post;
     }
   }
@@ -119,7 +125,12 @@ export class LikeStore {
     const found =
       objectIds.length === 0
         ? []
-        : await this.likes.find({ userId, postId: { $in: objectIds }, removingSince: { $exists: false } }, { projection: { postId: 1 } }).toArray();
+        : await this.likes
+            .find(
+              { userId, postId: { $in: objectIds }, removingSince: { $exists: false } },
+              { projection: { postId: 1 } },
+            )
+            .toArray();
     const liked = new Set(found.map((like) => like.postId.toHexString()));
     return postIds.map((id) => liked.has(id.toLowerCase()));
   }
@@ -147,7 +158,10 @@ export class LikeStore {
   async reconcile(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - STUCK_AFTER_MS);
     const stuck = await this.likes
-      .find({ $or: [{ counted: false, createdAt: { $lt: cutoff } }, { removingSince: { $lt: cutoff } }] }, { projection: { postId: 1 } })
+      .find(
+        { $or: [{ counted: false, createdAt: { $lt: cutoff } }, { removingSince: { $lt: cutoff } }] },
+        { projection: { postId: 1 } },
+      )
       .limit(RECONCILE_BATCH)
       .toArray();
     const postIds = [...new Map(stuck.map((like) => [like.postId.toHexString(), like.postId])).values()];
@@ -177,7 +191,11 @@ export class LikeStore {
     });
     // 4. Always written (even when equal), so a change since step 1 makes it fail rather than be overwritten.
     if (!(await this.posts.setLikeCount(post, post.likeCount, likeCount))) return;
-    if (likeCount !== post.likeCount) this.logger.warn({ postId: postId.toHexString(), from: post.likeCount, to: likeCount }, 'reconciled a like count');
+    if (likeCount !== post.likeCount)
+      this.logger.warn(
+        { postId: postId.toHexString(), from: post.likeCount, to: likeCount },
+        'reconciled a like count',
+      );
     // 5. Finish the stuck likes: their effect is now in the count.
     await this.likes.updateMany({ postId, counted: false, createdAt: { $lt: cutoff } }, { $set: { counted: true } });
     await this.likes.deleteMany({ postId, removingSince: { $lt: cutoff } });

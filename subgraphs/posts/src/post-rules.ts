@@ -14,6 +14,7 @@ export function characterCount(text: string): number {
 export function requirePostBody(raw: string): string {
   const body = raw.trim();
   const length = characterCount(body);
-  if (length < 1 || length > POST_BODY_MAX) throw new BadUserInputError(`A post is 1–${POST_BODY_MAX} characters after trimming (this one has ${length}).`);
+  if (length < 1 || length > POST_BODY_MAX)
+    throw new BadUserInputError(`A post is 1–${POST_BODY_MAX} characters after trimming (this one has ${length}).`);
   return body;
 }

@@ -1,5 +1,12 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type EventEnvelope, type OutboxFields } from '@micropost/events';
+import {
+  createEvent,
+  ensureOutboxIndex,
+  outboxFields,
+  withOutbox,
+  type EventEnvelope,
+  type OutboxFields,
+} from '@micropost/events';
 import { findByIds, isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
 import { olderThan, type Page } from '@micropost/server';
 
@@ -69,7 +76,11 @@ export class PostStore {
   async create(authorId: string, body: string, requestId: string): Promise<PostDocument> {
     const _id = new ObjectId();
     const createdAt = new Date();
-    const event = createEvent('post.created', { postId: _id.toHexString(), authorId, body, createdAt: createdAt.toISOString() }, { requestId });
+    const event = createEvent(
+      'post.created',
+      { postId: _id.toHexString(), authorId, body, createdAt: createdAt.toISOString() },
+      { requestId },
+    );
     const post: PostDocument = { _id, authorId, body, createdAt, likeCount: 0, ...outboxFields([event]) };
     await this.posts.insertOne(post);
     this.afterWrite();
@@ -87,7 +98,10 @@ export class PostStore {
       { postId: post._id.toHexString(), authorId: post.authorId, createdAt: post.createdAt.toISOString() },
       { requestId },
     );
-    const result = await this.posts.updateOne({ _id: post._id, authorId: post.authorId, ...LIVE }, withOutbox<PostDocument>({ $set: { tombstone: true } }, [event]));
+    const result = await this.posts.updateOne(
+      { _id: post._id, authorId: post.authorId, ...LIVE },
+      withOutbox<PostDocument>({ $set: { tombstone: true } }, [event]),
+    );
     if (result.modifiedCount !== 1) return false;
     this.afterWrite();
     await this.changePostCount(post.authorId, -1);
@@ -115,8 +129,16 @@ export class PostStore {
 
   /** Up to `page.first + 1` live posts of the author, newest first, strictly after the cursor (keyset, never skip). */
   pageByAuthor(authorId: string, page: Page): Promise<PostDocument[]> {
-    const filter = { authorId, ...LIVE, ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId) } as Filter<PostDocument>;
-    return this.posts.find(filter).sort({ createdAt: -1, _id: -1 }).limit(page.first + 1).toArray();
+    const filter = {
+      authorId,
+      ...LIVE,
+      ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId),
+    } as Filter<PostDocument>;
+    return this.posts
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(page.first + 1)
+      .toArray();
   }
 
   /**
@@ -125,7 +147,11 @@ export class PostStore {
    * `n + delta`), so the event always carries the count it produced; on a conflict it re-reads and
    * retries (with a little jitter) until the deadline.
    */
-  async changeLikeCount(post: PostDocument, delta: 1 | -1, eventFor: (likeCount: number) => EventEnvelope): Promise<LikeCountChange> {
+  async changeLikeCount(
+    post: PostDocument,
+    delta: 1 | -1,
+    eventFor: (likeCount: number) => EventEnvelope,
+  ): Promise<LikeCountChange> {
     const deadline = Date.now() + LIKE_COUNT_DEADLINE_MS;
     let current = post;
     for (let attempt = 0; ; attempt++) {
@@ -150,7 +176,10 @@ export class PostStore {
 
   /** The reconciler's write: sets the count only if it is still `expected`. True when it matched. */
   async setLikeCount(post: PostDocument, expected: number, likeCount: number): Promise<boolean> {
-    const result = await this.posts.updateOne({ _id: post._id, authorId: post.authorId, likeCount: expected, ...LIVE }, { $set: { likeCount } });
+    const result = await this.posts.updateOne(
+      { _id: post._id, authorId: post.authorId, likeCount: expected, ...LIVE },
+      { $set: { likeCount } },
+    );
     return result.matchedCount === 1;
   }
 

@@ -1,10 +1,17 @@
 import { parseObjectId, type ObjectId } from '@micropost/mongo';
-import { BadUserInputError, DateTimeScalar, ForbiddenError, NotFoundError, readPage, requireViewer, toConnection } from '@micropost/server';
+import {
+  BadUserInputError,
+  DateTimeScalar,
+  ForbiddenError,
+  NotFoundError,
+  readPage,
+  requireViewer,
+  toConnection,
+} from '@micropost/server';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { PostsContext } from './context.ts';
 import type { PostDocument } from './post-store.ts';
 import { requirePostBody } from './post-rules.ts';
-
 
 function requirePostId(id: string): ObjectId {
   const postId = parseObjectId(id);

@@ -19,7 +19,12 @@ export const postsSubgraph = defineSubgraph({
       createContext: (request) => createPostsContext(request, posts, likes),
       outboxCollections: [posts.posts],
       background: [
-        new PeriodicTask('like-reconciler', RECONCILE_INTERVAL_MS, async () => void (await likes.reconcile()), logger.child({ component: 'like-reconciler' })),
+        new PeriodicTask(
+          'like-reconciler',
+          RECONCILE_INTERVAL_MS,
+          async () => void (await likes.reconcile()),
+          logger.child({ component: 'like-reconciler' }),
+        ),
       ],
     };
   },

@@ -20,7 +20,10 @@ beforeAll(async () => {
   for (let i = 0; i < 25; i++) posts.push(await createPost(url, author, `post ${i}`));
   // The viewer likes every other post, so both answers of viewerHasLiked occur on every page.
   for (const post of posts.filter((_, i) => i % 2 === 0)) {
-    const liked = await graphql(url, `mutation($id: ID!) { likePost(postId: $id) { id } }`, { token: viewer.token, variables: { id: post.id } });
+    const liked = await graphql(url, `mutation($id: ID!) { likePost(postId: $id) { id } }`, {
+      token: viewer.token,
+      variables: { id: post.id },
+    });
     expect(liked.errors).toBeUndefined();
   }
 });
@@ -30,12 +33,19 @@ afterAll(async () => {
 
 /** Read commands per subgraph while the page is fetched. */
 async function readsFor(first: number, token?: string) {
-  const { result, reads } = await env.graph.readsDuring(() => graphql(url, USER_PAGE, { token, variables: { handle: 'prolific', first } }));
+  const { result, reads } = await env.graph.readsDuring(() =>
+    graphql(url, USER_PAGE, { token, variables: { handle: 'prolific', first } }),
+  );
   expect(result.errors).toBeUndefined();
   const edges = result.data!.user.posts.edges;
   expect(edges).toHaveLength(first);
   for (const { node } of edges) expect(node.author).toEqual({ handle: 'prolific', postCount: 25 });
-  return { edges, posts: reads.posts?.length ?? 0, users: reads.users?.length ?? 0, commands: (reads.posts ?? []).map((event) => event.commandName) };
+  return {
+    edges,
+    posts: reads.posts?.length ?? 0,
+    users: reads.users?.length ?? 0,
+    commands: (reads.posts ?? []).map((event) => event.commandName),
+  };
 }
 
 describe('a page of posts costs a constant number of queries', () => {

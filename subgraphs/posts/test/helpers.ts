@@ -1,4 +1,11 @@
-import { createTestServices, graphql, startTestGraph, type TestAccount, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  graphql,
+  startTestGraph,
+  type TestAccount,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { postsSubgraph } from '../src/subgraph.ts';
 
@@ -31,9 +38,12 @@ export const CREATE_POST = /* GraphQL */ `
   mutation Create($body: String!) { createPost(body: $body) { id body createdAt likeCount viewerHasLiked author { id handle } } }`;
 
 /** Creates a post through the router and returns it; throws on any error. */
-export async function createPost(url: string, user: TestAccount, body: string): Promise<{ id: string; body: string; createdAt: string }> {
+export async function createPost(
+  url: string,
+  user: TestAccount,
+  body: string,
+): Promise<{ id: string; body: string; createdAt: string }> {
   const response = await graphql(url, CREATE_POST, { token: user.token, variables: { body } });
   if (response.errors) throw new Error(`createPost: ${JSON.stringify(response.errors)}`);
   return response.data!.createPost;
 }
-

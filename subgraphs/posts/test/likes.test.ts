@@ -17,7 +17,11 @@ beforeAll(async () => {
   env = await startPostsGraph();
   url = env.graph.url;
   events = await tapEvents(env.services.amqpUrl, 'post.*');
-  [alice, bob, carol] = await Promise.all([registerAccount(url, 'alice'), registerAccount(url, 'bob'), registerAccount(url, 'carol')]);
+  [alice, bob, carol] = await Promise.all([
+    registerAccount(url, 'alice'),
+    registerAccount(url, 'bob'),
+    registerAccount(url, 'carol'),
+  ]);
 });
 afterAll(async () => {
   await events?.close();
@@ -26,7 +30,8 @@ afterAll(async () => {
 
 const like = (user: TestAccount, id: string) => graphql(url, LIKE, { token: user.token, variables: { id } });
 const unlike = (user: TestAccount, id: string) => graphql(url, UNLIKE, { token: user.token, variables: { id } });
-const readPost = async (id: string, user?: TestAccount) => (await graphql(url, POST, { token: user?.token, variables: { id } })).data!.post;
+const readPost = async (id: string, user?: TestAccount) =>
+  (await graphql(url, POST, { token: user?.token, variables: { id } })).data!.post;
 
 describe('likes', () => {
   it('counts 20 concurrent likes by one user once, with one post.liked; 20 concurrent unlikes once, with one post.unliked', async () => {
@@ -42,7 +47,9 @@ describe('likes', () => {
 
     // A last change to the same post: its outbox publishes in order, so everything before it has arrived.
     expect((await like(carol, post.id)).data!.likePost.likeCount).toBe(1);
-    const received = await events.until((event) => event.body.data.postId === post.id && event.body.data.likerId === carol.id);
+    const received = await events.until(
+      (event) => event.body.data.postId === post.id && event.body.data.likerId === carol.id,
+    );
     const ofBob = received.filter((event) => event.body.data.postId === post.id && event.body.data.likerId === bob.id);
     expect(ofBob.map((event) => [event.routingKey, event.body.data.likeCount])).toEqual([
       ['post.liked', 1],
@@ -59,7 +66,9 @@ describe('likes', () => {
     const responses = await Promise.all(fans.map((fan) => like(fan, post.id)));
     for (const response of responses) expect(response.errors).toBeUndefined();
     // Each like's response carries the count its own write produced: all different, 3..17.
-    expect(responses.map((response) => response.data!.likePost.likeCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 3));
+    expect(responses.map((response) => response.data!.likePost.likeCount).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 15 }, (_, i) => i + 3),
+    );
     expect((await readPost(post.id)).likeCount).toBe(17);
   });
 
@@ -74,19 +83,39 @@ describe('likes', () => {
   it('leaves the count alone when unliking a post that was not liked', async () => {
     const post = await createPost(url, alice, 'not liked by carol');
     await like(bob, post.id);
-    expect((await unlike(carol, post.id)).data!.unlikePost).toEqual({ id: post.id, likeCount: 1, viewerHasLiked: false });
+    expect((await unlike(carol, post.id)).data!.unlikePost).toEqual({
+      id: post.id,
+      likeCount: 1,
+      viewerHasLiked: false,
+    });
     expect((await readPost(post.id)).likeCount).toBe(1);
   });
 
   it.each([
     ['likePost', LIKE],
     ['unlikePost', UNLIKE],
-  ])('%s: UNAUTHENTICATED signed out, BAD_USER_INPUT for a malformed id, NOT_FOUND for an unknown or deleted post', async (_name, mutation) => {
-    const post = await createPost(url, alice, 'soon gone');
-    expect(errorCodes(await graphql(url, mutation, { variables: { id: post.id } }))).toEqual(['UNAUTHENTICATED']);
-    expect(errorCodes(await graphql(url, mutation, { token: bob.token, variables: { id: 'xyz' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, mutation, { token: bob.token, variables: { id: 'ffffffffffffffffffffffff' } }))).toEqual(['NOT_FOUND']);
-    expect((await graphql(url, `mutation($id: ID!) { deletePost(id: $id) }`, { token: alice.token, variables: { id: post.id } })).errors).toBeUndefined();
-    expect(errorCodes(await graphql(url, mutation, { token: bob.token, variables: { id: post.id } }))).toEqual(['NOT_FOUND']);
-  });
+  ])(
+    '%s: UNAUTHENTICATED signed out, BAD_USER_INPUT for a malformed id, NOT_FOUND for an unknown or deleted post',
+    async (_name, mutation) => {
+      const post = await createPost(url, alice, 'soon gone');
+      expect(errorCodes(await graphql(url, mutation, { variables: { id: post.id } }))).toEqual(['UNAUTHENTICATED']);
+      expect(errorCodes(await graphql(url, mutation, { token: bob.token, variables: { id: 'xyz' } }))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+      expect(
+        errorCodes(await graphql(url, mutation, { token: bob.token, variables: { id: 'ffffffffffffffffffffffff' } })),
+      ).toEqual(['NOT_FOUND']);
+      expect(
+        (
+          await graphql(url, `mutation($id: ID!) { deletePost(id: $id) }`, {
+            token: alice.token,
+            variables: { id: post.id },
+          })
+        ).errors,
+      ).toBeUndefined();
+      expect(errorCodes(await graphql(url, mutation, { token: bob.token, variables: { id: post.id } }))).toEqual([
+        'NOT_FOUND',
+      ]);
+    },
+  );
 });

@@ -48,7 +48,9 @@ describe('User.posts pagination', () => {
       if (pageNumber > 0) arrivedDuringPaging.push((await createPost(url, author, `new before page ${pageNumber}`)).id);
       const [current, ...created]: [Page, ...{ id: string }[]] = await Promise.all([
         page(after),
-        ...Array.from({ length: pageNumber > 0 ? 3 : 0 }, (_, i) => createPost(url, author, `new during page ${pageNumber}.${i}`)),
+        ...Array.from({ length: pageNumber > 0 ? 3 : 0 }, (_, i) =>
+          createPost(url, author, `new during page ${pageNumber}.${i}`),
+        ),
       ]);
       arrivedDuringPaging.push(...created.map((post) => post.id));
       seen.push(...current.edges.map((edge) => edge.node.id));
@@ -73,7 +75,9 @@ describe('User.posts pagination', () => {
       all.push(...current.edges.map(({ node: { id, createdAt } }) => ({ id, createdAt })));
       after = current.pageInfo.hasNextPage ? current.pageInfo.endCursor : null;
     } while (after);
-    const sorted = created.map(({ id, createdAt }) => ({ id, createdAt })).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    const sorted = created
+      .map(({ id, createdAt }) => ({ id, createdAt }))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
     expect(all).toEqual(sorted);
   });
 });

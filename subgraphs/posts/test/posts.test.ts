@@ -24,14 +24,20 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const userPosts = (handle: string, variables: Record<string, unknown> = {}) => graphql(url, USER_POSTS, { variables: { handle, ...variables } });
+const userPosts = (handle: string, variables: Record<string, unknown> = {}) =>
+  graphql(url, USER_POSTS, { variables: { handle, ...variables } });
 
 describe('createPost', () => {
   it('creates a trimmed post by the viewer, readable by id', async () => {
     const response = await graphql(url, CREATE_POST, { token: alice.token, variables: { body: '  Hello, world!  ' } });
     expect(response.errors).toBeUndefined();
     const post = response.data!.createPost;
-    expect(post).toMatchObject({ body: 'Hello, world!', likeCount: 0, viewerHasLiked: false, author: { id: alice.id, handle: 'alice' } });
+    expect(post).toMatchObject({
+      body: 'Hello, world!',
+      likeCount: 0,
+      viewerHasLiked: false,
+      author: { id: alice.id, handle: 'alice' },
+    });
     expect(new Date(post.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
     const read = await graphql(url, POST, { variables: { id: post.id } });
@@ -39,7 +45,9 @@ describe('createPost', () => {
   });
 
   it('requires sign-in', async () => {
-    expect(errorCodes(await graphql(url, CREATE_POST, { variables: { body: 'anonymous' } }))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await graphql(url, CREATE_POST, { variables: { body: 'anonymous' } }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
   });
 
   it.each([
@@ -49,7 +57,9 @@ describe('createPost', () => {
     ['281 emoji', '😀'.repeat(281)],
   ])('refuses a body that is %s with BAD_USER_INPUT, and stores nothing', async (_label, body) => {
     const before = (await userPosts('bob')).data!.user.postCount;
-    expect(errorCodes(await graphql(url, CREATE_POST, { token: bob.token, variables: { body } }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(url, CREATE_POST, { token: bob.token, variables: { body } }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
     expect((await userPosts('bob')).data!.user.postCount).toBe(before);
   });
 
@@ -79,7 +89,9 @@ describe('deletePost', () => {
     expect(before.posts.edges.map((edge: any) => edge.node.id)).toEqual([doomed.id, keep.id]);
 
     expect(errorCodes(await graphql(url, DELETE_POST, { variables: { id: doomed.id } }))).toEqual(['UNAUTHENTICATED']);
-    expect(errorCodes(await graphql(url, DELETE_POST, { token: bob.token, variables: { id: doomed.id } }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await graphql(url, DELETE_POST, { token: bob.token, variables: { id: doomed.id } }))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect((await graphql(url, POST, { variables: { id: doomed.id } })).data!.post).not.toBeNull();
 
     const deleted = await graphql(url, DELETE_POST, { token: carol.token, variables: { id: doomed.id } });
@@ -92,16 +104,29 @@ describe('deletePost', () => {
     expect(after.posts.edges.map((edge: any) => edge.node.id)).toEqual([keep.id]);
 
     // Deleting again: it is gone.
-    expect(errorCodes(await graphql(url, DELETE_POST, { token: carol.token, variables: { id: doomed.id } }))).toEqual(['NOT_FOUND']);
-    // Nor can it be liked any more.
-    expect(errorCodes(await graphql(url, `mutation($id: ID!) { likePost(postId: $id) { id } }`, { token: bob.token, variables: { id: doomed.id } }))).toEqual([
+    expect(errorCodes(await graphql(url, DELETE_POST, { token: carol.token, variables: { id: doomed.id } }))).toEqual([
       'NOT_FOUND',
     ]);
+    // Nor can it be liked any more.
+    expect(
+      errorCodes(
+        await graphql(url, `mutation($id: ID!) { likePost(postId: $id) { id } }`, {
+          token: bob.token,
+          variables: { id: doomed.id },
+        }),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 
   it('answers BAD_USER_INPUT for a malformed id and NOT_FOUND for an unknown one', async () => {
-    expect(errorCodes(await graphql(url, DELETE_POST, { token: alice.token, variables: { id: 'nope' } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(url, DELETE_POST, { token: alice.token, variables: { id: '0123456789abcdef01234567' } }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(url, DELETE_POST, { token: alice.token, variables: { id: 'nope' } }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      errorCodes(
+        await graphql(url, DELETE_POST, { token: alice.token, variables: { id: '0123456789abcdef01234567' } }),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 });
 
@@ -110,17 +135,21 @@ describe('User.posts arguments', () => {
     expect(errorCodes(await userPosts('alice', { first }))).toEqual(['BAD_USER_INPUT']);
   });
 
-  it.each(['garbage', Buffer.from('[1,"not-an-object-id"]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url')])(
-    'refuses the cursor %j with BAD_USER_INPUT',
-    async (after) => {
-      expect(errorCodes(await userPosts('alice', { after }))).toEqual(['BAD_USER_INPUT']);
-    },
-  );
+  it.each([
+    'garbage',
+    Buffer.from('[1,"not-an-object-id"]').toString('base64url'),
+    Buffer.from('{"a":1}').toString('base64url'),
+  ])('refuses the cursor %j with BAD_USER_INPUT', async (after) => {
+    expect(errorCodes(await userPosts('alice', { after }))).toEqual(['BAD_USER_INPUT']);
+  });
 
   it('accepts first: 1 and first: 100, and gives a user without posts an empty list and 0', async () => {
     expect((await userPosts('alice', { first: 1 })).data!.user.posts.edges).toHaveLength(1);
     expect((await userPosts('alice', { first: 100 })).errors).toBeUndefined();
     const dave = await registerAccount(url, 'dave');
-    expect((await userPosts(dave.handle)).data!.user).toEqual({ postCount: 0, posts: { edges: [], pageInfo: { endCursor: null, hasNextPage: false } } });
+    expect((await userPosts(dave.handle)).data!.user).toEqual({
+      postCount: 0,
+      posts: { edges: [], pageInfo: { endCursor: null, hasNextPage: false } },
+    });
   });
 });

@@ -30,7 +30,14 @@ const likesOf = (post: PostDocument) => likes.likes.find({ postId: post._id }, {
 
 /** A like document as a request left it when its process died. */
 async function leftBehind(post: PostDocument, userId: string, fields: Partial<LikeDocument>): Promise<void> {
-  await likes.likes.insertOne({ _id: new ObjectId(), postId: post._id, userId, createdAt: longAgo(), counted: false, ...fields });
+  await likes.likes.insertOne({
+    _id: new ObjectId(),
+    postId: post._id,
+    userId,
+    createdAt: longAgo(),
+    counted: false,
+    ...fields,
+  });
 }
 
 /** Writes a count change as a like request does (so the count already includes the stuck like). */

@@ -88,7 +88,11 @@ export class PostIndex {
 
   /** Nothing to create: every query is by `_id`, whose unique index every collection has. */
   static async open(db: Db): Promise<PostIndex> {
-    return new PostIndex(db.collection<PostDocument>('posts'), db.collection<TermDirectory>('post_terms'), db.collection<Bucket>('post_buckets'));
+    return new PostIndex(
+      db.collection<PostDocument>('posts'),
+      db.collection<TermDirectory>('post_terms'),
+      db.collection<Bucket>('post_buckets'),
+    );
   }
 
   /** Indexes a post; idempotent, and a no-op for a post already deleted (tombstone). */
@@ -106,9 +110,16 @@ export class PostIndex {
     if (terms.length > 0) {
       await updateEach(
         this.buckets,
-        terms.map((term) => ({ filter: { _id: bucketId(term, hour) }, update: { $set: { [`e.${key}`]: posting } }, upsert: true })),
+        terms.map((term) => ({
+          filter: { _id: bucketId(term, hour) },
+          update: { $set: { [`e.${key}`]: posting } },
+          upsert: true,
+        })),
       );
-      await updateEach(this.terms, terms.map((term) => ({ filter: { _id: term }, update: { $set: { [`h.${hour}`]: true } }, upsert: true })));
+      await updateEach(
+        this.terms,
+        terms.map((term) => ({ filter: { _id: term }, update: { $set: { [`h.${hour}`]: true } }, upsert: true })),
+      );
     }
     const after = await this.posts.findOne({ _id: postId });
     if (after?.deleted) await this.#removePostings(postId, t, terms);
@@ -120,7 +131,11 @@ export class PostIndex {
     if (current?.deleted && !current.terms) return;
     const t = current?.t ?? createdAt.getTime();
     // The tombstone keeps the terms until the postings are gone, so a crash in between is finished by the redelivery.
-    await this.posts.updateOne({ _id: postId }, { $set: { deleted: true }, $setOnInsert: { t: Number.isFinite(t) ? t : 0 } }, { upsert: true });
+    await this.posts.updateOne(
+      { _id: postId },
+      { $set: { deleted: true }, $setOnInsert: { t: Number.isFinite(t) ? t : 0 } },
+      { upsert: true },
+    );
     if (current?.terms) await this.#removePostings(postId, t, current.terms);
     await this.posts.updateOne({ _id: postId }, { $unset: { terms: '' } });
   }
@@ -129,7 +144,10 @@ export class PostIndex {
     if (terms.length === 0) return;
     const hour = Math.floor(t / HOUR_MS);
     const key = toFieldKey(postId);
-    await updateEach(this.buckets, terms.map((term) => ({ filter: { _id: bucketId(term, hour) }, update: { $unset: { [`e.${key}`]: '' } } })));
+    await updateEach(
+      this.buckets,
+      terms.map((term) => ({ filter: { _id: bucketId(term, hour) }, update: { $unset: { [`e.${key}`]: '' } } })),
+    );
   }
 
   /** Posts containing every term, newest first, strictly older than `after`: up to `first + 1` of them. */

@@ -7,13 +7,16 @@ export const MAX_QUERY_WORDS = 8;
 function checkQuery(query: string): string {
   const trimmed = query.trim();
   if (trimmed === '') throw new BadUserInputError('The search query is empty: give at least one word.');
-  if (trimmed.length > MAX_QUERY_LENGTH) throw new BadUserInputError(`A search query is at most ${MAX_QUERY_LENGTH} characters.`);
+  if (trimmed.length > MAX_QUERY_LENGTH)
+    throw new BadUserInputError(`A search query is at most ${MAX_QUERY_LENGTH} characters.`);
   return trimmed;
 }
 
 function checkTerms(terms: string[]): string[] {
-  if (terms.length === 0) throw new BadUserInputError('The search query has no words: give at least one letter or digit.');
-  if (terms.length > MAX_QUERY_WORDS) throw new BadUserInputError(`A search query has at most ${MAX_QUERY_WORDS} words.`);
+  if (terms.length === 0)
+    throw new BadUserInputError('The search query has no words: give at least one letter or digit.');
+  if (terms.length > MAX_QUERY_WORDS)
+    throw new BadUserInputError(`A search query has at most ${MAX_QUERY_WORDS} words.`);
   return terms;
 }
 
@@ -40,7 +43,8 @@ export function readUserQuery(query: string): UserQuery {
 
 export function readFirst(first: number | null | undefined): number {
   const value = first ?? 20;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}.`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE)
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}.`);
   return value;
 }
 
@@ -76,7 +80,8 @@ export function encodePostCursor({ t, id }: PostPosition): string {
 export function decodePostCursor(cursor: string | null | undefined): PostPosition | null {
   if (cursor == null) return null;
   const [tag, t, id] = decode(cursor);
-  if (tag === 'p' && Number.isSafeInteger(t) && typeof id === 'string' && id.length <= 200) return { t: t as number, id };
+  if (tag === 'p' && Number.isSafeInteger(t) && typeof id === 'string' && id.length <= 200)
+    return { t: t as number, id };
   throw new BadUserInputError(INVALID_CURSOR);
 }
 
@@ -96,6 +101,7 @@ export function encodeUserCursor({ exact, handle }: UserPosition): string {
 export function decodeUserCursor(cursor: string | null | undefined): UserPosition | null {
   if (cursor == null) return null;
   const [tag, phase, handle] = decode(cursor);
-  if (tag === 'u' && (phase === 0 || phase === 1) && typeof handle === 'string' && handle.length <= 200) return { exact: phase === 0, handle };
+  if (tag === 'u' && (phase === 0 || phase === 1) && typeof handle === 'string' && handle.length <= 200)
+    return { exact: phase === 0, handle };
   throw new BadUserInputError(INVALID_CURSOR);
 }

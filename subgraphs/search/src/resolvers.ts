@@ -18,7 +18,8 @@ export const resolvers: Resolvers = {
       const edges = hits.slice(0, size).map((hit) => ({ cursor: encodePostCursor(hit), node: { id: hit.id } }));
       const hasNextPage = hits.length > size || resumeAt !== null;
       // A walk cut short by its budget resumes where it stopped, which may be past the last edge.
-      const endCursor = hits.length <= size && resumeAt !== null ? encodePostCursor(resumeAt) : (edges.at(-1)?.cursor ?? null);
+      const endCursor =
+        hits.length <= size && resumeAt !== null ? encodePostCursor(resumeAt) : (edges.at(-1)?.cursor ?? null);
       return { edges, pageInfo: { endCursor, hasNextPage } };
     },
 
@@ -28,7 +29,8 @@ export const resolvers: Resolvers = {
       const { hits, resumeAt } = await context.users.search(words, handle, size, decodeUserCursor(after));
       const edges = hits.slice(0, size).map((hit) => ({ cursor: encodeUserCursor(hit), node: { id: hit.id } }));
       const hasNextPage = hits.length > size || resumeAt !== null;
-      const endCursor = hits.length <= size && resumeAt !== null ? encodeUserCursor(resumeAt) : (edges.at(-1)?.cursor ?? null);
+      const endCursor =
+        hits.length <= size && resumeAt !== null ? encodeUserCursor(resumeAt) : (edges.at(-1)?.cursor ?? null);
       return { edges, pageInfo: { endCursor, hasNextPage } };
     },
   },

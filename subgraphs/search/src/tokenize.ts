@@ -20,7 +20,10 @@ const HASHTAG = /(?<![\p{L}\p{N}_#])#([\p{L}\p{N}_]*[\p{L}\p{N}][\p{L}\p{N}_]*)/
 
 /** Lowercase, without accents or compatibility forms. */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 const cut = (term: string) => (term.length > MAX_TERM_LENGTH ? term.slice(0, MAX_TERM_LENGTH) : term);
@@ -76,7 +79,8 @@ export function prefixesOf(wordList: readonly string[]): string[] {
   const prefixes = new Set<string>();
   for (const word of wordList) {
     const chars = [...word];
-    for (let length = 1; length <= Math.min(chars.length, MAX_PREFIX_LENGTH); length++) prefixes.add(chars.slice(0, length).join(''));
+    for (let length = 1; length <= Math.min(chars.length, MAX_PREFIX_LENGTH); length++)
+      prefixes.add(chars.slice(0, length).join(''));
   }
   return [...prefixes];
 }

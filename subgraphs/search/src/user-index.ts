@@ -91,14 +91,23 @@ export class UserIndex {
       prefixes.map((prefix) => ({ filter: { _id: prefix }, update: { $set: { [`u.${key}`]: entry } }, upsert: true })),
     );
     const kept = new Set(prefixes);
-    const stale = [...new Set([...(current?.prefixes ?? []), ...(current?.stale ?? [])])].filter((prefix) => !kept.has(prefix));
-    await this.users.updateOne({ _id: userId }, { $set: { handle, displayName, revision, w, prefixes, stale } }, { upsert: true });
+    const stale = [...new Set([...(current?.prefixes ?? []), ...(current?.stale ?? [])])].filter(
+      (prefix) => !kept.has(prefix),
+    );
+    await this.users.updateOne(
+      { _id: userId },
+      { $set: { handle, displayName, revision, w, prefixes, stale } },
+      { upsert: true },
+    );
     if (stale.length > 0) await this.#clean(userId, stale);
   }
 
   async #clean(userId: string, stale: readonly string[]): Promise<void> {
     const key = toFieldKey(userId);
-    await updateEach(this.prefixes, stale.map((prefix) => ({ filter: { _id: prefix }, update: { $unset: { [`u.${key}`]: '' } } })));
+    await updateEach(
+      this.prefixes,
+      stale.map((prefix) => ({ filter: { _id: prefix }, update: { $unset: { [`u.${key}`]: '' } } })),
+    );
     await this.users.updateOne({ _id: userId }, { $set: { stale: [] } });
   }
 
@@ -110,7 +119,12 @@ export class UserIndex {
    * Users having, for every query word, a word that starts with it; the user whose handle is
    * exactly `handle` first, then by handle. Up to `first + 1` hits after `after`.
    */
-  async search(words: readonly string[], handle: string | null, first: number, after: UserPosition | null): Promise<UserSearchResult> {
+  async search(
+    words: readonly string[],
+    handle: string | null,
+    first: number,
+    after: UserPosition | null,
+  ): Promise<UserSearchResult> {
     const longest = words.reduce((a, b) => ([...b].length > [...a].length ? b : a));
     const prefix = [...longest].slice(0, MAX_PREFIX_LENGTH).join('');
     const document = await this.prefixes.findOne({ _id: prefix });
@@ -136,7 +150,10 @@ export class UserIndex {
         return { hits, resumeAt: { exact: last.exact, handle: last.handle } };
       }
       // Confirm a batch at once: about as many as the page still needs.
-      const batch = ordered.slice(confirmed, confirmed + Math.min(first + 1 - hits.length + 2, MAX_CANDIDATES_PER_PAGE - confirmed));
+      const batch = ordered.slice(
+        confirmed,
+        confirmed + Math.min(first + 1 - hits.length + 2, MAX_CANDIDATES_PER_PAGE - confirmed),
+      );
       confirmed += batch.length;
       const users = await Promise.all(batch.map((hit) => this.users.findOne({ _id: hit.id })));
       batch.forEach((hit, i) => {

@@ -39,7 +39,12 @@ describe('a broker restart', () => {
     for (let i = 0; i < total; i++) {
       const postId = newId();
       ids.push(postId);
-      const event = createEvent('post.created', { postId, authorId: 'a1', body: `restart stream #survivor ${i}`, createdAt: new Date(Date.UTC(2026, 10, 3, 0, 0, i)).toISOString() });
+      const event = createEvent('post.created', {
+        postId,
+        authorId: 'a1',
+        body: `restart stream #survivor ${i}`,
+        createdAt: new Date(Date.UTC(2026, 10, 3, 0, 0, i)).toISOString(),
+      });
       // As the outbox relay does: retry until the broker confirms (a duplicate is harmless).
       await waitFor(
         async () => {
@@ -56,7 +61,11 @@ describe('a broker restart', () => {
         const { ids: all } = await allPages(graph.url, 'searchPosts', '#survivor', 100);
         return all.length === total ? all : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 250, message: 'not every event of the stream became searchable after the restart' },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        message: 'not every event of the stream became searchable after the restart',
+      },
     );
     expect(new Set(found)).toEqual(new Set(ids));
     expect(found).toEqual([...ids].reverse());

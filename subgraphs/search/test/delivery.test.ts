@@ -29,11 +29,18 @@ async function send(...events: EventEnvelope[]): Promise<void> {
   }
 }
 /** Waits until search has acknowledged everything sent so far. */
-const settled = () => Promise.all([waitForAcks(services, 'search.posts', published['search.posts']), waitForAcks(services, 'search.users', published['search.users'])]);
+const settled = () =>
+  Promise.all([
+    waitForAcks(services, 'search.posts', published['search.posts']),
+    waitForAcks(services, 'search.users', published['search.users']),
+  ]);
 
-const postCreated = (postId: string, body: string, createdAt = new Date().toISOString()) => createEvent('post.created', { postId, authorId: 'a1', body, createdAt });
-const postDeleted = (postId: string) => createEvent('post.deleted', { postId, authorId: 'a1', createdAt: new Date().toISOString() });
-const registered = (userId: string, handle: string, displayName: string) => createEvent('user.registered', { userId, handle, displayName, createdAt: new Date().toISOString() });
+const postCreated = (postId: string, body: string, createdAt = new Date().toISOString()) =>
+  createEvent('post.created', { postId, authorId: 'a1', body, createdAt });
+const postDeleted = (postId: string) =>
+  createEvent('post.deleted', { postId, authorId: 'a1', createdAt: new Date().toISOString() });
+const registered = (userId: string, handle: string, displayName: string) =>
+  createEvent('user.registered', { userId, handle, displayName, createdAt: new Date().toISOString() });
 const updated = (userId: string, handle: string, displayName: string, revision: number) =>
   createEvent('user.updated', { userId, handle, displayName, bio: '', avatarUrl: null, revision });
 
@@ -78,7 +85,9 @@ describe('event delivery', () => {
     // A control post published after it is visible, so the create was processed and ignored.
     const control = newId();
     await send(postCreated(control, 'resurrection control'));
-    await waitFor(async () => (await postIds(graph.url, 'resurrection control')).length === 1, { message: 'control post never indexed' });
+    await waitFor(async () => (await postIds(graph.url, 'resurrection control')).length === 1, {
+      message: 'control post never indexed',
+    });
     expect(await postIds(graph.url, 'resurrection')).toEqual([control]);
   });
 
@@ -114,7 +123,9 @@ describe('event delivery', () => {
     await send(badDate);
     const good = postCreated(newId(), 'antidote arrives');
     await send(good);
-    await waitFor(async () => (await postIds(graph.url, 'antidote')).length === 1, { message: 'the consumer stopped after the poison' });
+    await waitFor(async () => (await postIds(graph.url, 'antidote')).length === 1, {
+      message: 'the consumer stopped after the poison',
+    });
     await waitFor(
       async () => {
         const dead = await dlq();
@@ -132,13 +143,18 @@ describe('event delivery', () => {
       const word = `lagprobe${i}x${newId().slice(0, 6)}`;
       const started = performance.now();
       await send(postCreated(newId(), `measuring ${word}`));
-      await waitFor(async () => (await postIds(graph.url, word)).length === 1, { intervalMs: 5, message: `${word} never searchable` });
+      await waitFor(async () => (await postIds(graph.url, word)).length === 1, {
+        intervalMs: 5,
+        message: `${word} never searchable`,
+      });
       lags.push(performance.now() - started);
     }
     lags.sort((a, b) => a - b);
     const median = lags[Math.floor(lags.length / 2)]!;
     const p90 = lags[Math.floor(lags.length * 0.9)]!;
-    console.log(`search lag (publish confirmed → searchable through the router): median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${lags.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `search lag (publish confirmed → searchable through the router): median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${lags.at(-1)!.toFixed(1)} ms`,
+    );
     expect(median).toBeLessThan(1_000);
   });
 });

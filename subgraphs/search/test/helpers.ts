@@ -14,7 +14,14 @@ export class Publisher {
   private constructor(readonly bus: RabbitEventBus) {}
 
   static async connect(amqpUrl: string): Promise<Publisher> {
-    return new Publisher(await RabbitEventBus.connect({ url: amqpUrl, exchange: EXCHANGE, prefetch: 1, logger: createLogger('test-publisher', 'silent') }));
+    return new Publisher(
+      await RabbitEventBus.connect({
+        url: amqpUrl,
+        exchange: EXCHANGE,
+        prefetch: 1,
+        logger: createLogger('test-publisher', 'silent'),
+      }),
+    );
   }
 
   async event<T extends EventType>(type: T, data: EventData<T>): Promise<EventEnvelope<T>> {
@@ -80,13 +87,25 @@ export async function userIds(url: string, query: string, first?: number): Promi
 }
 
 /** Every page of a search, following endCursor. */
-export async function allPages(url: string, field: 'searchPosts' | 'searchUsers', query: string, first: number): Promise<{ ids: string[]; pages: number }> {
+export async function allPages(
+  url: string,
+  field: 'searchPosts' | 'searchUsers',
+  query: string,
+  first: number,
+): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
   let after: string | null = null;
   for (let pages = 1; ; pages++) {
-    const response: GraphQLResponse<Record<string, any>> = await graphql(url, field === 'searchPosts' ? SEARCH_POSTS : SEARCH_USERS, { variables: { query, first, after } });
+    const response: GraphQLResponse<Record<string, any>> = await graphql(
+      url,
+      field === 'searchPosts' ? SEARCH_POSTS : SEARCH_USERS,
+      { variables: { query, first, after } },
+    );
     if (response.errors) throw new Error(`${field}: ${JSON.stringify(response.errors)}`);
-    const connection: { edges: { node: { id: string } }[]; pageInfo: { endCursor: string | null; hasNextPage: boolean } } = response.data![field];
+    const connection: {
+      edges: { node: { id: string } }[];
+      pageInfo: { endCursor: string | null; hasNextPage: boolean };
+    } = response.data![field];
     ids.push(...connection.edges.map((edge: { node: { id: string } }) => edge.node.id));
     if (!connection.pageInfo.hasNextPage) return { ids, pages };
     after = connection.pageInfo.endCursor;
@@ -102,7 +121,9 @@ export async function snapshot(services: TestServices): Promise<Record<string, u
     const result: Record<string, unknown[]> = {};
     for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
       const docs = await db.collection(name).find({}).toArray();
-      result[name] = docs.map((doc) => JSON.parse(JSON.stringify(doc))).sort((a, b) => (String(a._id) < String(b._id) ? -1 : 1));
+      result[name] = docs
+        .map((doc) => JSON.parse(JSON.stringify(doc)))
+        .sort((a, b) => (String(a._id) < String(b._id) ? -1 : 1));
     }
     return result;
   } finally {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { createTestServices, errorCodes, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  errorCodes,
+  graphql,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { HOUR_MS, MAX_BUCKETS_PER_PAGE } from '../src/post-index.ts';
@@ -108,8 +116,12 @@ describe('searchPosts', () => {
       await createPost('alpha alone', at(-(99 - h) * HOUR_MS));
       await createPost('beta alone', at(-(99 - h) * HOUR_MS + 1));
     }
-    await waitFor(async () => (await allPages(graph.url, 'searchPosts', 'alpha', 100)).ids.length === hours + 1, { message: 'alpha posts never all indexed' });
-    await waitFor(async () => (await allPages(graph.url, 'searchPosts', 'beta', 100)).ids.length === hours + 1, { message: 'beta posts never all indexed' });
+    await waitFor(async () => (await allPages(graph.url, 'searchPosts', 'alpha', 100)).ids.length === hours + 1, {
+      message: 'alpha posts never all indexed',
+    });
+    await waitFor(async () => (await allPages(graph.url, 'searchPosts', 'beta', 100)).ids.length === hours + 1, {
+      message: 'beta posts never all indexed',
+    });
 
     const firstPage = await graphql(graph.url, SEARCH_POSTS, { variables: { query: 'alpha beta', first: 10 } });
     // The walk stopped after its budget of buckets: a short (here empty) page that says there is more.
@@ -152,7 +164,14 @@ describe('searchUsers', () => {
   it('reflects a rename: the old display name no longer matches', async () => {
     const userId = await registerUser('renamer', 'Oldname Person');
     await expectUsers('oldname', [userId]);
-    await publisher.event('user.updated', { userId, handle: 'renamer', displayName: 'Fresh Person', bio: '', avatarUrl: null, revision: 2 });
+    await publisher.event('user.updated', {
+      userId,
+      handle: 'renamer',
+      displayName: 'Fresh Person',
+      bio: '',
+      avatarUrl: null,
+      revision: 2,
+    });
     await expectUsers('fresh', [userId]);
     expect(await userIds(graph.url, 'oldname')).toEqual([]);
     expect(await userIds(graph.url, 'old')).toEqual([]);
@@ -168,7 +187,9 @@ describe('searchUsers', () => {
       others.push({ id: await registerUser(handle, `Pager ${i}`), handle });
     }
     const expected = [exact, ...others.sort((a, b) => (a.handle < b.handle ? -1 : 1)).map((user) => user.id)];
-    await waitFor(async () => (await allPages(graph.url, 'searchUsers', 'pager', 100)).ids.length === 13, { message: 'pagers never all indexed' });
+    await waitFor(async () => (await allPages(graph.url, 'searchUsers', 'pager', 100)).ids.length === 13, {
+      message: 'pagers never all indexed',
+    });
     const { ids, pages } = await allPages(graph.url, 'searchUsers', 'pager', 4);
     expect(ids).toEqual(expected);
     expect(pages).toBe(4);
@@ -200,14 +221,21 @@ describe('bad input', () => {
     const userCursor = users.data!.searchUsers.pageInfo.endCursor;
     expect(postCursor).toEqual(expect.any(String));
     expect(userCursor).toEqual(expect.any(String));
-    expect(errorCodes(await graphql(graph.url, SEARCH_USERS, { variables: { query: 'ali', after: postCursor } }))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(graph.url, SEARCH_POSTS, { variables: { query: 'hello', after: userCursor } }))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      errorCodes(await graphql(graph.url, SEARCH_USERS, { variables: { query: 'ali', after: postCursor } })),
+    ).toEqual(['BAD_USER_INPUT']);
+    expect(
+      errorCodes(await graphql(graph.url, SEARCH_POSTS, { variables: { query: 'hello', after: userCursor } })),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 });
 
 describe('index-backed queries', () => {
   it('sends only `_id` point lookups, which FerretDB pushes down (and MongoDB answers from the _id index)', async () => {
-    await waitFor(async () => (await postIds(graph.url, 'hello')).length > 0 && (await userIds(graph.url, 'ali')).length > 0, { message: 'nothing indexed' });
+    await waitFor(
+      async () => (await postIds(graph.url, 'hello')).length > 0 && (await userIds(graph.url, 'ali')).length > 0,
+      { message: 'nothing indexed' },
+    );
     const { reads } = await graph.readsDuring(async () => {
       await postIds(graph.url, 'hello');
       await postIds(graph.url, '#typescript hello');
@@ -223,7 +251,8 @@ describe('index-backed queries', () => {
     try {
       const db = client.db(`${services.dbPrefix}search`);
       const ferretdb = typeof (await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion === 'string';
-      const explain = (find: string, filter: unknown) => db.command({ explain: { find, filter }, verbosity: 'queryPlanner' });
+      const explain = (find: string, filter: unknown) =>
+        db.command({ explain: { find, filter }, verbosity: 'queryPlanner' });
       for (const { command } of commands) {
         expect(Object.keys(command.filter)).toEqual(['_id']);
         expect(typeof command.filter._id).toBe('string');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { handleOf, MAX_TERM_LENGTH, postQueryTerms, postTerms, prefixesOf, userQueryWords, userWords } from '../src/tokenize.ts';
+import {
+  handleOf,
+  MAX_TERM_LENGTH,
+  postQueryTerms,
+  postTerms,
+  prefixesOf,
+  userQueryWords,
+  userWords,
+} from '../src/tokenize.ts';
 import { readPostQuery, readUserQuery } from '../src/query-rules.ts';
 
 describe('postTerms', () => {

@@ -27,7 +27,8 @@ export function requirePassword(password: string): string {
 
 export function requireDisplayName(raw: string): string {
   const name = raw.trim();
-  if (name.length < 1 || name.length > DISPLAY_NAME_MAX) throw new BadUserInputError(`A display name is 1–${DISPLAY_NAME_MAX} characters.`);
+  if (name.length < 1 || name.length > DISPLAY_NAME_MAX)
+    throw new BadUserInputError(`A display name is 1–${DISPLAY_NAME_MAX} characters.`);
   return name;
 }
 

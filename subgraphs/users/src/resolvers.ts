@@ -3,11 +3,17 @@ import { BadUserInputError, DateTimeScalar, requireViewer, UnauthenticatedError 
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { UsersContext } from './context.ts';
 import type { ProfilePatch, UserDocument } from './store.ts';
-import { normalizeHandle, requireAvatarUrl, requireBio, requireDisplayName, requireHandle, requirePassword } from './profile-rules.ts';
+import {
+  normalizeHandle,
+  requireAvatarUrl,
+  requireBio,
+  requireDisplayName,
+  requireHandle,
+  requirePassword,
+} from './profile-rules.ts';
 
 /** The same error for an unknown handle and a wrong password, so sign-in cannot probe for accounts. */
 const WRONG_CREDENTIALS = 'Wrong handle or password.';
-
 
 async function authPayload(context: UsersContext, user: UserDocument) {
   return { token: await context.tokens.issue(user._id.toHexString()), user };

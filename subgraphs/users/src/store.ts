@@ -45,15 +45,31 @@ export class UserStore {
   }
 
   /** Inserts the account and its `user.registered` event in one write; a taken handle is CONFLICT. */
-  async create(input: { handle: string; displayName: string; passwordHash: string }, requestId: string): Promise<UserDocument> {
+  async create(
+    input: { handle: string; displayName: string; passwordHash: string },
+    requestId: string,
+  ): Promise<UserDocument> {
     const _id = new ObjectId();
     const createdAt = new Date();
     const event = createEvent(
       'user.registered',
-      { userId: _id.toHexString(), handle: input.handle, displayName: input.displayName, createdAt: createdAt.toISOString() },
+      {
+        userId: _id.toHexString(),
+        handle: input.handle,
+        displayName: input.displayName,
+        createdAt: createdAt.toISOString(),
+      },
       { requestId },
     );
-    const user: UserDocument = { _id, ...input, bio: '', avatarUrl: null, createdAt, revision: 1, ...outboxFields([event]) };
+    const user: UserDocument = {
+      _id,
+      ...input,
+      bio: '',
+      avatarUrl: null,
+      createdAt,
+      revision: 1,
+      ...outboxFields([event]),
+    };
     try {
       await this.users.insertOne(user);
     } catch (error) {

@@ -24,9 +24,15 @@ describe('User entity references', () => {
   it('load a whole batch of ids with one query', async () => {
     const store = await UserStore.open(client.db(`${services.dbPrefix}users`), () => {});
     const users = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => store.create({ handle: `batch_${i}`, displayName: `B${i}`, passwordHash: 'x' }, 'test')),
+      Array.from({ length: 12 }, (_, i) =>
+        store.create({ handle: `batch_${i}`, displayName: `B${i}`, passwordHash: 'x' }, 'test'),
+      ),
     );
-    const context = createUsersContext({ viewer: null, requestId: 'r', logger: createLogger('test', 'silent') }, store, new AccessTokens('s'.repeat(32), 60));
+    const context = createUsersContext(
+      { viewer: null, requestId: 'r', logger: createLogger('test', 'silent') },
+      store,
+      new AccessTokens('s'.repeat(32), 60),
+    );
     finds.length = 0;
 
     const ids = [...users.map((user) => user._id.toHexString()), '0123456789abcdef01234567', 'not-an-id'];

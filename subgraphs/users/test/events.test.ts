@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, tapEvents, type EventTap, graphql, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  tapEvents,
+  type EventTap,
+  graphql,
+  startTestGraph,
+  waitFor,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 
 let services: TestServices;
@@ -19,9 +28,13 @@ afterAll(async () => {
 
 describe('users events', () => {
   it('publishes user.registered with its envelope, then user.updated with the new profile', async () => {
-    const registered = await graphql(graph.url, `mutation { register(handle: "frank", password: "frank password", displayName: "Frank") { token user { id createdAt } } }`, {
-      headers: { 'x-request-id': 'req-register-frank' },
-    });
+    const registered = await graphql(
+      graph.url,
+      `mutation { register(handle: "frank", password: "frank password", displayName: "Frank") { token user { id createdAt } } }`,
+      {
+        headers: { 'x-request-id': 'req-register-frank' },
+      },
+    );
     const { token, user } = registered.data!.register;
 
     const created = await events.next();
@@ -39,7 +52,14 @@ describe('users events', () => {
     await graphql(graph.url, `mutation { updateProfile(bio: "Likes trains") { id } }`, { token });
     const updated = await events.next();
     expect(updated.routingKey).toBe('user.updated');
-    expect(updated.body.data).toEqual({ userId: user.id, handle: 'frank', displayName: 'Frank', bio: 'Likes trains', avatarUrl: null, revision: 2 });
+    expect(updated.body.data).toEqual({
+      userId: user.id,
+      handle: 'frank',
+      displayName: 'Frank',
+      bio: 'Likes trains',
+      avatarUrl: null,
+      revision: 2,
+    });
     expect(updated.body.id).not.toBe(created.body.id);
   });
 

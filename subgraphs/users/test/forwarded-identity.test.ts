@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
-import { createTestServices, errorCodes, graphql, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
+import {
+  createTestServices,
+  errorCodes,
+  graphql,
+  startTestGraph,
+  type TestGraph,
+  type TestServices,
+} from '@micropost/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 
 let services: TestServices;
@@ -10,7 +17,10 @@ let alice: { id: string; token: string };
 beforeAll(async () => {
   services = await createTestServices();
   graph = await startTestGraph(services.env(), [usersSubgraph]);
-  const registered = await graphql(graph.url, `mutation { register(handle: "alice", password: "alice password") { token user { id } } }`);
+  const registered = await graphql(
+    graph.url,
+    `mutation { register(handle: "alice", password: "alice password") { token user { id } } }`,
+  );
   alice = { id: registered.data!.register.user.id, token: registered.data!.register.token };
 });
 afterAll(async () => {
@@ -19,7 +29,8 @@ afterAll(async () => {
 });
 
 /** A request sent straight to the users subgraph, bypassing the router. */
-const direct = (query: string, headers: Record<string, string>) => graphql(graph.subgraphs.users!.url, query, { headers });
+const direct = (query: string, headers: Record<string, string>) =>
+  graphql(graph.subgraphs.users!.url, query, { headers });
 
 describe('a subgraph called directly', () => {
   it('accepts the identity the router signs (the control for the cases below)', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeHandle, requireAvatarUrl, requireBio, requireDisplayName, requirePassword } from '../src/profile-rules.ts';
+import {
+  normalizeHandle,
+  requireAvatarUrl,
+  requireBio,
+  requireDisplayName,
+  requirePassword,
+} from '../src/profile-rules.ts';
 
 describe('handle rules', () => {
   it.each([
@@ -10,7 +16,9 @@ describe('handle rules', () => {
     ['a'.repeat(30), 'a'.repeat(30)],
   ])('accepts %j as %j', (raw, expected) => expect(normalizeHandle(raw)).toBe(expected));
 
-  it.each(['ab', 'a'.repeat(31), 'al ice', 'alice!', 'älice', 'al.ice', ''])('refuses %j', (raw) => expect(normalizeHandle(raw)).toBeNull());
+  it.each(['ab', 'a'.repeat(31), 'al ice', 'alice!', 'älice', 'al.ice', ''])('refuses %j', (raw) =>
+    expect(normalizeHandle(raw)).toBeNull(),
+  );
 });
 
 describe('profile rules', () => {
