@@ -35,3 +35,5 @@ export {
   type BalancerOptions,
   type RunningBalancer,
 } from './balancer.ts';
+export { prepareServices, type Availability, type PreparedServices, type PrepareOptions } from './prepare.ts';
+export { thisMachine, type Machine } from './debian.ts';
