@@ -2,6 +2,5 @@ export { createTestServices, amqpUrlForVhost, type TestServices } from './servic
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export type { MicropostServices } from './provided.ts';
 export * from './tcp-proxy.ts';
-export * from './graph.ts';
 export * from './graphql-client.ts';
 export * from './event-tap.ts';
