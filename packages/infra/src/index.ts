@@ -4,7 +4,16 @@ export { repoRoot } from './paths.ts';
 export { freePort, isPortOpen } from './ports.ts';
 export { which, run, exited, terminate, poll, killOnExit, type RunResult } from './process.ts';
 export { ensurePostgresInstalled, findPostgresBin, startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
-export { ensureFerretDB, startFerretDB, ferretdbCacheBin, FERRETDB_VERSION, type FerretDBOptions, type RunningFerretDB } from './ferretdb.ts';
+export {
+  ensureFerretDB,
+  startFerretDB,
+  ferretdbCacheBin,
+  ferretdbPatchesDir,
+  ferretdbBuildStamp,
+  FERRETDB_VERSION,
+  type FerretDBOptions,
+  type RunningFerretDB,
+} from './ferretdb.ts';
 export {
   ensureRabbitMQInstalled,
   startRabbitNode,
