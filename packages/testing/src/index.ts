@@ -1,5 +1,6 @@
 export { createTestServices, amqpUrlForVhost, type TestServices } from './services.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
+export { seqScansDuring, readTableScans, type SeqScan, type TableScans, type ScanCheckOptions } from './pg-scans.ts';
 export type { MicropostServices } from './provided.ts';
 export * from './tcp-proxy.ts';
 export * from './graph.ts';
