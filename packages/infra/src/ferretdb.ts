@@ -66,7 +66,9 @@ export async function ensureFerretDB({ log = stderrLog }: { log?: Log } = {}): P
   const fromEnv = process.env.FERRETDB_BIN;
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
     if (await works(fromEnv)) return fromEnv;
-    throw new Error(`FERRETDB_BIN=${fromEnv} does not run (\`${fromEnv} --version\` failed). Unset it to let the project build its own FerretDB.`);
+    throw new Error(
+      `FERRETDB_BIN=${fromEnv} does not run (\`${fromEnv} --version\` failed). Unset it to let the project build its own FerretDB.`,
+    );
   }
   // A binary built before the patches changed (or unpatched) is rebuilt.
   if (isCurrentBuild() && (await works(ferretdbCacheBin))) return ferretdbCacheBin;
@@ -96,26 +98,36 @@ async function buildFerretDB(log: Log): Promise<void> {
   };
   const step = async (args: string[], cwd: string): Promise<string> => {
     const result = await run(go, args, { cwd, onLine: goLog, env: { ...process.env, GOFLAGS: '-buildvcs=false' } });
-    if (result.code !== 0) throw new Error(`Building FerretDB failed: \`go ${args.join(' ')}\` exited with ${result.code ?? result.signal}:\n${result.output.slice(-4000)}`);
+    if (result.code !== 0)
+      throw new Error(
+        `Building FerretDB failed: \`go ${args.join(' ')}\` exited with ${result.code ?? result.signal}:\n${result.output.slice(-4000)}`,
+      );
     return result.output;
   };
 
   log(`Building FerretDB ${FERRETDB_VERSION} into ${ferretdbCacheBin} (takes a few minutes the first time)…`);
   mkdirSync(join(cacheDir, 'bin'), { recursive: true });
   // -json prints only the JSON document on stdout; progress goes to stderr.
-  const downloaded = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: cacheDir });
+  const downloaded = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
+    cwd: cacheDir,
+  });
   const moduleDir = (() => {
     try {
-      return (JSON.parse(downloaded.output.slice(downloaded.output.indexOf('{'))) as { Dir?: string; Error?: string }).Dir;
+      return (JSON.parse(downloaded.output.slice(downloaded.output.indexOf('{'))) as { Dir?: string; Error?: string })
+        .Dir;
     } catch {
       return undefined;
     }
   })();
-  if (downloaded.code !== 0 || moduleDir === undefined) throw new Error(`Downloading FerretDB source failed:\n${downloaded.output.slice(-4000)}`);
+  if (downloaded.code !== 0 || moduleDir === undefined)
+    throw new Error(`Downloading FerretDB source failed:\n${downloaded.output.slice(-4000)}`);
 
   rmSync(srcDir, { recursive: true, force: true });
   // The module cache is read-only; `cp -R` + `chmod` keeps this quick and portable to macOS.
-  for (const [cmd, args] of [['cp', ['-R', moduleDir, srcDir]], ['chmod', ['-R', 'u+w', srcDir]]] as const) {
+  for (const [cmd, args] of [
+    ['cp', ['-R', moduleDir, srcDir]],
+    ['chmod', ['-R', 'u+w', srcDir]],
+  ] as const) {
     const result = await run(cmd, args);
     if (result.code !== 0) throw new Error(`${cmd} failed while preparing FerretDB source: ${result.output}`);
   }
@@ -132,7 +144,8 @@ async function buildFerretDB(log: Log): Promise<void> {
   } finally {
     rmSync(srcDir, { recursive: true, force: true });
   }
-  if (!(await works(ferretdbCacheBin))) throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
+  if (!(await works(ferretdbCacheBin)))
+    throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
   writeFileSync(stampFile, `${stamp}\n`);
   log(`FerretDB ${FERRETDB_VERSION} built with ${patchFiles().length} patches.`);
 }
@@ -143,7 +156,9 @@ async function buildFerretDB(log: Log): Promise<void> {
  */
 async function applyPatches(srcDir: string, log: Log): Promise<string[]> {
   if (patchFiles().length > 0 && which('patch') === undefined) {
-    throw new Error('Building FerretDB needs `patch` (Debian/Ubuntu: `apt-get install -y patch`) to apply the project\'s patches.');
+    throw new Error(
+      "Building FerretDB needs `patch` (Debian/Ubuntu: `apt-get install -y patch`) to apply the project's patches.",
+    );
   }
   const packages = new Set<string>();
   for (const file of patchFiles()) {
@@ -152,7 +167,9 @@ async function applyPatches(srcDir: string, log: Log): Promise<string[]> {
     const args = ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', file];
     const result = await run('patch', args, { cwd: srcDir, timeoutMs: 60_000 });
     if (result.code !== 0) {
-      throw new Error(`FerretDB patch ${name} does not apply to ${FERRETDB_MODULE}@${FERRETDB_VERSION}:\n${result.output}`);
+      throw new Error(
+        `FerretDB patch ${name} does not apply to ${FERRETDB_MODULE}@${FERRETDB_VERSION}:\n${result.output}`,
+      );
     }
     for (const match of readFileSync(file, 'utf8').matchAll(/^\+\+\+ b\/(\S+_test\.go)/gm)) {
       packages.add(`./${dirname(match[1]!)}`);
@@ -216,7 +233,12 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
   const dir = dataDir.replace(/\/$/, '');
   const stateDir = join(dir, 'ferretdb');
   mkdirSync(stateDir, { recursive: true });
-  const postgres = await startPostgres({ dataDir: join(dir, 'postgres'), maxConnections: BACKEND_CONNECTIONS + 20, log, startTimeoutMs });
+  const postgres = await startPostgres({
+    dataDir: join(dir, 'postgres'),
+    maxConnections: BACKEND_CONNECTIONS + 20,
+    log,
+    startTimeoutMs,
+  });
 
   const args = [
     '--handler=postgresql',
@@ -246,7 +268,11 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
 }
 
 async function ping(url: string): Promise<boolean> {
-  const client = new MongoClient(url, { directConnection: true, serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
+  const client = new MongoClient(url, {
+    directConnection: true,
+    serverSelectionTimeoutMS: 1000,
+    connectTimeoutMS: 1000,
+  });
   try {
     await client.db('admin').command({ ping: 1 });
     return true;

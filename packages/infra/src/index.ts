@@ -3,7 +3,13 @@ export { stderrLog } from './log.ts';
 export { repoRoot } from './paths.ts';
 export { freePort, isPortOpen } from './ports.ts';
 export { which, run, exited, terminate, poll, killOnExit, type RunResult } from './process.ts';
-export { ensurePostgresInstalled, findPostgresBin, startPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
+export {
+  ensurePostgresInstalled,
+  findPostgresBin,
+  startPostgres,
+  type PostgresOptions,
+  type RunningPostgres,
+} from './postgres.ts';
 export {
   ensureFerretDB,
   startFerretDB,
@@ -24,4 +30,10 @@ export {
 } from './rabbitmq.ts';
 export { RabbitAdmin, type QueueInfo, type BindingInfo, type PeekedMessage } from './rabbit-admin.ts';
 export { ensureDebianPackage, findCommand } from './debian.ts';
-export { ensureHaproxyInstalled, startBalancer, HAPROXY_CONFIG, type BalancerOptions, type RunningBalancer } from './balancer.ts';
+export {
+  ensureHaproxyInstalled,
+  startBalancer,
+  HAPROXY_CONFIG,
+  type BalancerOptions,
+  type RunningBalancer,
+} from './balancer.ts';

@@ -90,7 +90,10 @@ export function isDuplicateKeyError(error: unknown): boolean {
  * per document on MongoDB and far cheaper on FerretDB, which answers each upsert with a query first
  * (20,000 timeline entries: 1 s as inserts, 104 s as upserts on FerretDB 1.24 with PostgreSQL).
  */
-export async function insertMissing<T extends Document>(collection: Collection<T>, documents: readonly OptionalUnlessRequiredId<T>[]): Promise<OptionalUnlessRequiredId<T>[]> {
+export async function insertMissing<T extends Document>(
+  collection: Collection<T>,
+  documents: readonly OptionalUnlessRequiredId<T>[],
+): Promise<OptionalUnlessRequiredId<T>[]> {
   if (documents.length === 0) return [];
   try {
     await collection.insertMany([...documents], { ordered: false });

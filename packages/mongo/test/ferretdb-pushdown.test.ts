@@ -104,9 +104,10 @@ describe('pushed-down filters give MongoDB results', () => {
     // null matches a missing field and null; 'ann' matches inside arrays; 'ANN' and the ObjectId owner
     // do not. (The driver reads the Long _id 3 back as a number.)
     expect(ids(annOrNull).sort()).toEqual(
-      [oid, 'sid', 1, new Double(2.5), 3, 'a', 'b'].map((_id) => key({ _id })).concat(
-        ids(await find({ newest: true }).toArray()),
-      ).sort(),
+      [oid, 'sid', 1, new Double(2.5), 3, 'a', 'b']
+        .map((_id) => key({ _id }))
+        .concat(ids(await find({ newest: true }).toArray()))
+        .sort(),
     );
   });
 });
@@ -135,15 +136,16 @@ describe('top-N pages ordered as Go orders them', () => {
     ['before a string', { owner: 'ann', _id: { $gt: 's5' } }, { _id: 1 }, 3, 0],
     ['other owner', { owner: 'bob' }, { _id: -1 }, 5, 0],
     ['no such owner', { owner: 'zed' }, { _id: -1 }, 5, 0],
-  ] as [string, Document, Record<string, 1 | -1>, number, number][])(
-    '%s',
-    async (_name, filter, sort, limit, skip) => {
-      const pushed = await find(filter).sort(sort).skip(skip).limit(limit).toArray();
-      const reference = await find({ $and: [filter] }).sort(sort).skip(skip).limit(limit).toArray();
-      expect(ids(pushed)).toEqual(ids(reference));
-      expect(pushed.length).toBeGreaterThan(filter.owner === 'zed' || _name.includes('old') ? -1 : 0);
-    },
-  );
+  ] as [string, Document, Record<string, 1 | -1>, number, number][])('%s', async (_name, filter, sort, limit, skip) => {
+    const pushed = await find(filter).sort(sort).skip(skip).limit(limit).toArray();
+    const reference = await find({ $and: [filter] })
+      .sort(sort)
+      .skip(skip)
+      .limit(limit)
+      .toArray();
+    expect(ids(pushed)).toEqual(ids(reference));
+    expect(pushed.length).toBeGreaterThan(filter.owner === 'zed' || _name.includes('old') ? -1 : 0);
+  });
 
   it('puts the newest document first even when its owner is an array', async () => {
     const [first] = await find({ owner: 'ann' }).sort({ _id: -1 }).limit(1).toArray();

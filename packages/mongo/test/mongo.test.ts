@@ -16,7 +16,8 @@ afterAll(async () => {
   await services?.dispose();
 });
 
-const collection = <T extends { _id: string }>(name: string) => client.db(`${services.dbPrefix}mongo`).collection<T>(name);
+const collection = <T extends { _id: string }>(name: string) =>
+  client.db(`${services.dbPrefix}mongo`).collection<T>(name);
 
 describe('connectMongo', () => {
   // Stock FerretDB 1.24 kept 88–111 of these 400: its updates were unisolated read-modify-writes.
@@ -28,8 +29,11 @@ describe('connectMongo', () => {
       await Promise.all(
         clients.flatMap((each, c) =>
           Array.from({ length: 50 }, (_, i) =>
-            each.db(name).collection<{ _id: string; n: number; seen: number[] }>('counters')
-              .updateOne({ _id: 'c' }, { $inc: { n: 1 }, $push: { seen: c * 50 + i } })),
+            each
+              .db(name)
+              .collection<{ _id: string; n: number; seen: number[] }>('counters')
+              .updateOne({ _id: 'c' }, { $inc: { n: 1 }, $push: { seen: c * 50 + i } }),
+          ),
         ),
       );
       const counter = await collection<{ _id: string; n: number; seen: number[] }>('counters').findOne({ _id: 'c' });
@@ -48,8 +52,11 @@ describe('connectMongo', () => {
       const issued = await Promise.all(
         clients.flatMap((each) =>
           Array.from({ length: 50 }, () =>
-            each.db(name).collection<{ _id: string; n: number }>('sequences')
-              .findOneAndUpdate({ _id: 's' }, { $inc: { n: 1 } }, { returnDocument: 'after' })),
+            each
+              .db(name)
+              .collection<{ _id: string; n: number }>('sequences')
+              .findOneAndUpdate({ _id: 's' }, { $inc: { n: 1 } }, { returnDocument: 'after' }),
+          ),
         ),
       );
       // Each caller saw its own number: no two read the same value before writing.
@@ -64,11 +71,23 @@ describe('connectMongo', () => {
 describe('insertMissing', () => {
   it('inserts what is missing, keeps what is there, and says which it inserted', async () => {
     const entries = collection<{ _id: string; v: number }>('entries');
-    await entries.insertMany([{ _id: 'b', v: 0 }, { _id: 'd', v: 0 }]);
-    const inserted = await insertMissing(entries, ['a', 'b', 'c', 'd', 'e'].map((_id) => ({ _id, v: 1 })));
+    await entries.insertMany([
+      { _id: 'b', v: 0 },
+      { _id: 'd', v: 0 },
+    ]);
+    const inserted = await insertMissing(
+      entries,
+      ['a', 'b', 'c', 'd', 'e'].map((_id) => ({ _id, v: 1 })),
+    );
     expect(inserted.map((entry) => entry._id)).toEqual(['a', 'c', 'e']);
     const stored = await entries.find().sort({ _id: 1 }).toArray();
-    expect(stored).toEqual([{ _id: 'a', v: 1 }, { _id: 'b', v: 0 }, { _id: 'c', v: 1 }, { _id: 'd', v: 0 }, { _id: 'e', v: 1 }]);
+    expect(stored).toEqual([
+      { _id: 'a', v: 1 },
+      { _id: 'b', v: 0 },
+      { _id: 'c', v: 1 },
+      { _id: 'd', v: 0 },
+      { _id: 'e', v: 1 },
+    ]);
     expect(await insertMissing(entries, [{ _id: 'a', v: 2 }])).toEqual([]);
   });
 });
@@ -79,8 +98,14 @@ describe('updateEach', () => {
     const tallies = collection<{ _id: string; n: number }>('tallies');
     const ids = Array.from({ length: 300 }, (_, i) => `c${i}`);
     const sent = commands.length;
-    await updateEach(tallies, ids.map((_id) => ({ filter: { _id }, update: { $inc: { n: 1 } }, upsert: true })));
-    await updateEach(tallies, ids.map((_id, i) => ({ filter: { _id }, update: { $inc: { n: i } } })));
+    await updateEach(
+      tallies,
+      ids.map((_id) => ({ filter: { _id }, update: { $inc: { n: 1 } }, upsert: true })),
+    );
+    await updateEach(
+      tallies,
+      ids.map((_id, i) => ({ filter: { _id }, update: { $inc: { n: i } } })),
+    );
     const updates = commands.slice(sent).filter((event) => event.commandName === 'update');
     expect(updates.map((event) => (event.command.updates as unknown[]).length)).toEqual([300, 300]);
     const stored = await tallies.find().toArray();
@@ -92,7 +117,9 @@ describe('updateEach', () => {
     const flags = collection<{ _id: string; on: boolean }>('flags');
     await flags.insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: `f${i}`, on: false })));
     const result = await flags.bulkWrite(
-      Array.from({ length: 300 }, (_, i) => ({ updateOne: { filter: { _id: `f${i}` }, update: { $set: { on: true } } } })),
+      Array.from({ length: 300 }, (_, i) => ({
+        updateOne: { filter: { _id: `f${i}` }, update: { $set: { on: true } } },
+      })),
     );
     expect(result.modifiedCount).toBe(300);
     expect(await flags.countDocuments({ on: true })).toBe(300);

@@ -16,7 +16,11 @@ interface Entry {
 let services: TestServices;
 let client: MongoClient;
 let scanCheck: ScanCheckOptions | undefined;
-const entries: Entry[] = Array.from({ length: 3000 }, (_, i) => ({ _id: new ObjectId(), owner: `o${i % 30}`, handle: `h${i}` }));
+const entries: Entry[] = Array.from({ length: 3000 }, (_, i) => ({
+  _id: new ObjectId(),
+  owner: `o${i % 30}`,
+  handle: `h${i}`,
+}));
 
 beforeAll(async () => {
   services = await createTestServices();
@@ -44,11 +48,18 @@ describe.runIf(process.env.MONGO_URL === undefined || process.env.POSTGRES_URL !
     const sample = entries[1234]!;
     const { result, seqScans, idxScans } = await seqScansDuring(scanCheck!, async () => {
       const byId = await collection.findOne({ _id: sample._id });
-      const byIds = await findByIds(collection, entries.slice(100, 120).map((entry) => entry._id));
+      const byIds = await findByIds(
+        collection,
+        entries.slice(100, 120).map((entry) => entry._id),
+      );
       const byHandle = await collection.findOne({ handle: sample.handle });
       const byOwner = await collection.find({ owner: 'o7' }).toArray();
       const page = await collection.find({ owner: 'o7' }).sort({ _id: -1 }).limit(20).toArray();
-      const next = await collection.find({ owner: 'o7', _id: { $lt: page.at(-1)!._id } }).sort({ _id: -1 }).limit(20).toArray();
+      const next = await collection
+        .find({ owner: 'o7', _id: { $lt: page.at(-1)!._id } })
+        .sort({ _id: -1 })
+        .limit(20)
+        .toArray();
       return { byId, byIds, byHandle, byOwner, page, next };
     });
     expect(seqScans).toEqual([]);
@@ -57,7 +68,11 @@ describe.runIf(process.env.MONGO_URL === undefined || process.env.POSTGRES_URL !
     expect(result.byIds).toHaveLength(20);
     expect(result.byHandle?._id).toEqual(sample._id);
     expect(result.byOwner).toHaveLength(100);
-    const newest = entries.filter((entry) => entry.owner === 'o7').map((entry) => entry._id.toHexString()).sort().reverse();
+    const newest = entries
+      .filter((entry) => entry.owner === 'o7')
+      .map((entry) => entry._id.toHexString())
+      .sort()
+      .reverse();
     expect([...result.page, ...result.next].map((entry) => entry._id.toHexString())).toEqual(newest.slice(0, 40));
   }, 180_000);
 

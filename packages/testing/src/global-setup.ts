@@ -26,10 +26,14 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
     const t0 = Date.now();
     // Started side by side: RabbitMQ needs several seconds, FerretDB about one.
     const [ferret, rabbit] = await Promise.all([
-      set('MONGO_URL') ? undefined : startFerretDB({ dataDir: join(dir, 'ferretdb'), log }).then(track<RunningFerretDB>(started)),
+      set('MONGO_URL')
+        ? undefined
+        : startFerretDB({ dataDir: join(dir, 'ferretdb'), log }).then(track<RunningFerretDB>(started)),
       set('AMQP_URL') && set('RABBITMQ_MANAGEMENT_URL')
         ? undefined
-        : startRabbitNode({ dir: join(dir, 'rabbitmq'), nodeName: `micropost_test_${process.pid}`, log }).then(track<RunningRabbitNode>(started)),
+        : startRabbitNode({ dir: join(dir, 'rabbitmq'), nodeName: `micropost_test_${process.pid}`, log }).then(
+            track<RunningRabbitNode>(started),
+          ),
     ]);
     // For scan checks (@micropost/testing seqScansDuring): the embedded FerretDB's PostgreSQL.
     const postgresUrl = ferret?.postgresUrl ?? (set('POSTGRES_URL') ? process.env.POSTGRES_URL : undefined);

@@ -49,9 +49,13 @@ export async function readTableScans(postgresUrl: string, schemaPrefix: string):
   const sql =
     "SELECT schemaname || '.' || relname, n_live_tup, seq_scan, coalesce(idx_scan, 0) FROM pg_stat_user_tables " +
     `WHERE starts_with(schemaname, '${schemaPrefix}') ORDER BY 1`;
-  const result = await run(psql(), ['-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl, '-c', sql], {
-    timeoutMs: 15_000,
-  });
+  const result = await run(
+    psql(),
+    ['-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl, '-c', sql],
+    {
+      timeoutMs: 15_000,
+    },
+  );
   if (result.code !== 0) throw new Error(`psql failed (${result.code ?? result.signal}): ${result.output}`);
   return result.output
     .split('\n')
@@ -101,7 +105,12 @@ export async function seqScansDuring<T>(
     const then = before.get(table) ?? { table, rows: 0, seqScan: 0, idxScan: 0 };
     idxScans += now.idxScan - then.idxScan;
     if (now.seqScan > then.seqScan && Math.max(now.rows, then.rows) > minRows) {
-      seqScans.push({ table, rows: now.rows, seqScans: now.seqScan - then.seqScan, idxScans: now.idxScan - then.idxScan });
+      seqScans.push({
+        table,
+        rows: now.rows,
+        seqScans: now.seqScan - then.seqScan,
+        idxScans: now.idxScan - then.idxScan,
+      });
     }
   }
   return { result, seqScans, idxScans };
