@@ -54,7 +54,7 @@ async function works(bin: string): Promise<boolean> {
   }
 }
 
-function findGo(): string | undefined {
+export function findGo(): string | undefined {
   return which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
@@ -107,9 +107,33 @@ async function buildFerretDB(log: Log): Promise<void> {
 
   log(`Building FerretDB ${FERRETDB_VERSION} into ${ferretdbCacheBin} (takes a few minutes the first time)…`);
   mkdirSync(join(cacheDir, 'bin'), { recursive: true });
+  await copyFerretDBSource(go, srcDir);
+
+  const stamp = ferretdbBuildStamp();
+  try {
+    const packages = await applyFerretDBPatches(srcDir, log);
+    await testPatches(srcDir, packages, log, step);
+    // Build to a temporary name, then rename: a concurrent run never sees a half-written binary.
+    const tmpBin = `${ferretdbCacheBin}.${process.pid}.tmp`;
+    await step(['build', '-v', '-o', tmpBin, './cmd/ferretdb'], srcDir);
+    renameSync(tmpBin, ferretdbCacheBin);
+  } finally {
+    rmSync(srcDir, { recursive: true, force: true });
+  }
+  if (!(await works(ferretdbCacheBin)))
+    throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
+  writeFileSync(stampFile, `${stamp}\n`);
+  log(`FerretDB ${FERRETDB_VERSION} built with ${patchFiles().length} patches.`);
+}
+
+/**
+ * Copies the FerretDB module source (fetched with `go mod download`) to `srcDir`, writable, with
+ * the build/version/version.txt its module zip lacks.
+ */
+export async function copyFerretDBSource(go: string, srcDir: string): Promise<void> {
   // -json prints only the JSON document on stdout; progress goes to stderr.
   const downloaded = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
-    cwd: cacheDir,
+    cwd: dirname(srcDir),
   });
   const moduleDir = (() => {
     try {
@@ -132,29 +156,13 @@ async function buildFerretDB(log: Log): Promise<void> {
     if (result.code !== 0) throw new Error(`${cmd} failed while preparing FerretDB source: ${result.output}`);
   }
   writeFileSync(join(srcDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-
-  const stamp = ferretdbBuildStamp();
-  try {
-    const packages = await applyPatches(srcDir, log);
-    await testPatches(srcDir, packages, log, step);
-    // Build to a temporary name, then rename: a concurrent run never sees a half-written binary.
-    const tmpBin = `${ferretdbCacheBin}.${process.pid}.tmp`;
-    await step(['build', '-v', '-o', tmpBin, './cmd/ferretdb'], srcDir);
-    renameSync(tmpBin, ferretdbCacheBin);
-  } finally {
-    rmSync(srcDir, { recursive: true, force: true });
-  }
-  if (!(await works(ferretdbCacheBin)))
-    throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
-  writeFileSync(stampFile, `${stamp}\n`);
-  log(`FerretDB ${FERRETDB_VERSION} built with ${patchFiles().length} patches.`);
 }
 
 /**
  * Applies the patches in order to the writable source tree; throws naming the first that does not
  * apply. Returns the Go packages (`./dir`) where they add tests (`TestMicropost…`), which the build runs.
  */
-async function applyPatches(srcDir: string, log: Log): Promise<string[]> {
+export async function applyFerretDBPatches(srcDir: string, log: Log = stderrLog): Promise<string[]> {
   if (patchFiles().length > 0 && which('patch') === undefined) {
     throw new Error(
       "Building FerretDB needs `patch` (Debian/Ubuntu: `apt-get install -y patch`) to apply the project's patches.",
