@@ -86,32 +86,48 @@ async function settled(options: ScanCheckOptions): Promise<Map<string, TableScan
   );
 }
 
+/** What one action made PostgreSQL scan. */
+export interface ScanReport<T> {
+  result: T;
+  /** Tables of more than `minRows` rows read sequentially. */
+  seqScans: SeqScan[];
+  /** Index scans of the schemas' tables. */
+  idxScans: number;
+}
+
 /**
- * Runs `action` between two settled readings of `pg_stat_user_tables` and returns its result with
- * the tables of more than `minRows` rows (default 300) that PostgreSQL read sequentially meanwhile,
- * and the number of index scans. Slow (two quiet periods of ~10 s): measure several requests at once.
+ * Runs `action` between two settled readings of `pg_stat_user_tables` and reports the tables of
+ * more than `minRows` rows (default 300) that PostgreSQL read sequentially meanwhile, and the number
+ * of index scans. Slow (two quiet periods of ~10 s): measure several requests in one action.
  */
-export async function seqScansDuring<T>(
+export async function seqScansDuring<T>(options: ScanCheckOptions, action: () => Promise<T>): Promise<ScanReport<T>> {
+  const [report] = await seqScansDuringEach(options, [action]);
+  return report!;
+}
+
+/** seqScansDuring for actions run one after the other, sharing the settled readings between them. */
+export async function seqScansDuringEach<T>(
   options: ScanCheckOptions,
-  action: () => Promise<T>,
-): Promise<{ result: T; seqScans: SeqScan[]; idxScans: number }> {
+  actions: readonly (() => Promise<T>)[],
+): Promise<ScanReport<T>[]> {
   const { minRows = 300 } = options;
-  const before = await settled(options);
-  const result = await action();
-  const after = await settled(options);
-  const seqScans: SeqScan[] = [];
-  let idxScans = 0;
-  for (const [table, now] of after) {
-    const then = before.get(table) ?? { table, rows: 0, seqScan: 0, idxScan: 0 };
-    idxScans += now.idxScan - then.idxScan;
-    if (now.seqScan > then.seqScan && Math.max(now.rows, then.rows) > minRows) {
-      seqScans.push({
-        table,
-        rows: now.rows,
-        seqScans: now.seqScan - then.seqScan,
-        idxScans: now.idxScan - then.idxScan,
-      });
+  const reports: ScanReport<T>[] = [];
+  let before = await settled(options);
+  for (const action of actions) {
+    const result = await action();
+    const after = await settled(options);
+    const seqScans: SeqScan[] = [];
+    let idxScans = 0;
+    for (const [table, now] of after) {
+      const then = before.get(table) ?? { table, rows: 0, seqScan: 0, idxScan: 0 };
+      idxScans += now.idxScan - then.idxScan;
+      if (now.seqScan > then.seqScan && Math.max(now.rows, then.rows) > minRows) {
+        const idx = now.idxScan - then.idxScan;
+        seqScans.push({ table, rows: now.rows, seqScans: now.seqScan - then.seqScan, idxScans: idx });
+      }
     }
+    reports.push({ result, seqScans, idxScans });
+    before = after;
   }
-  return { result, seqScans, idxScans };
+  return reports;
 }
