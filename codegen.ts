@@ -44,6 +44,15 @@ const config: CodegenConfig = {
       Post: '../context.ts#PostReference',
       User: '../context.ts#UserReference',
     }),
+    // The web client's operations, typed against the composed graph (the client preset's
+    // `graphql()` function and TypedDocumentNodes).
+    'web/src/gql/': {
+      schema: 'schema/supergraph.graphql',
+      documents: ['web/src/**/*.{ts,tsx}', '!web/src/gql/**'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' } },
+    },
   },
 };
 
