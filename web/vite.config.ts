@@ -6,7 +6,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
-  build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets' },
+  build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', chunkSizeWarningLimit: 800 },
   // `npm run dev -w @micropost/web` against a running `npm start`.
   server: { proxy: { '/graphql': { target: 'http://localhost:4000', ws: true } } },
 });

@@ -25,9 +25,13 @@ export function NotificationsScreen() {
               <strong>{item.actor.displayName || item.actor.handle}</strong>
             </Link>{' '}
             {describe(item)}
-            {item.post && <q className="muted"> {item.post.body}</q>}
+            {item.post && (
+              <>
+                {' '}
+                <q className="muted">{item.post.body}</q>
+              </>
+            )}{' '}
             <time className="muted" dateTime={item.occurredAt}>
-              {' '}
               {new Date(item.occurredAt).toLocaleTimeString()}
             </time>
           </li>

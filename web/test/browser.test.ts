@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, repoRoot, type RunningBalancer, startBalancer } from '@micropost/infra';
+import { createTestServices, type TestServices, waitFor } from '@micropost/testing';
+import { type ServerProcess, startServerProcess } from '../../app/test/server-process.ts';
+
+// The web client end to end in a real headless Chromium (Debian's package; no browser download),
+// against two server processes and the balancer: one person on server A, the other on server B.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(repoRoot, 'web', 'test-results');
+
+let services: TestServices;
+let a: ServerProcess;
+let b: ServerProcess;
+let balancer: RunningBalancer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Every host a page asked for: the app must load nothing from anywhere else. */
+const requestedHosts = new Set<string>();
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  // `npm test` builds the client first; a targeted run builds it here when it is stale.
+  const build = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', "(await import('./scripts/build-web.mjs')).buildWebIfStale()"],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+  if (build.status !== 0) throw new Error('the web client did not build');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  services = await createTestServices();
+  [a, b] = await Promise.all([
+    startServerProcess('server-a', services.env()),
+    startServerProcess('server-b', services.env()),
+  ]);
+  balancer = await startBalancer({
+    port: await freePort(),
+    servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
+    log: () => {},
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}, 180_000);
+afterAll(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  await browser?.close();
+  await balancer?.stop();
+  await Promise.all([a?.stop(), b?.stop()]);
+  await services?.dispose();
+});
+
+const origin = (server: ServerProcess) => `http://127.0.0.1:${server.port}`;
+
+async function openPage(server: ServerProcess, viewport = { width: 900, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('request', (request) => requestedHosts.add(new URL(request.url()).hostname));
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${origin(server)}/`);
+  return page;
+}
+
+const liveSubscriptions = async (server: ServerProcess): Promise<number> =>
+  ((await (await fetch(`${origin(server)}/health`)).json()) as { liveSubscriptions: number }).liveSubscriptions;
+
+async function signUp(page: Page, handle: string, displayName: string) {
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Handle').fill(handle);
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up', exact: true }).click();
+  await page.getByRole('heading', { name: 'Home' }).waitFor();
+  await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+describe('the web client', () => {
+  it('is served at / by every router and the balancer, with client routes and cacheable assets', async () => {
+    for (const base of [origin(a), origin(b), `http://127.0.0.1:${balancer.port}`]) {
+      for (const path of ['/', '/@alice', '/search?q=x']) {
+        const response = await fetch(base + path);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(response.headers.get('cache-control')).toBe('no-cache');
+      }
+    }
+    const html = await (await fetch(`${origin(a)}/`)).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(origin(a) + script);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${origin(a)}/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`${origin(a)}/health`)).headers.get('content-type')).toBe('application/json');
+    // Sandbox stays on GET /graphql.
+    const sandbox = await fetch(`${origin(a)}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await sandbox.text()).toContain('sandbox');
+  });
+
+  it('shows a post to a follower on the other server live, and the like to its author', async () => {
+    // User 1 on server A, user 2 on server B (each page on its server's own port).
+    const alice = await openPage(a);
+    await shot(alice, 'login');
+    await signUp(alice, 'web_alice', 'Alice Web');
+
+    const bob = await openPage(b);
+    await signUp(bob, 'web_bob', 'Bob Web');
+    await bob.getByRole('link', { name: 'Search' }).click();
+    await bob.getByRole('searchbox', { name: 'Search people and posts' }).fill('web_al');
+    await bob.getByRole('button', { name: 'Search', exact: true }).click();
+    const follow = bob.getByRole('button', { name: 'Follow @web_alice' });
+    await follow.click();
+    await bob.getByRole('button', { name: 'Unfollow @web_alice' }).waitFor();
+    await shot(bob, 'search');
+    expect(await bob.getByRole('button', { name: 'Unfollow @web_alice' }).getAttribute('aria-pressed')).toBe('true');
+
+    // Bob's home feed is open (its feedUpdated subscription registered on B) before Alice posts.
+    const before = await liveSubscriptions(b);
+    await bob.getByRole('link', { name: 'Home', exact: true }).click();
+    await bob.getByRole('heading', { name: 'Home' }).waitFor();
+    await waitFor(async () => (await liveSubscriptions(b)) > before, {
+      message: "Bob's feed subscription never reached server B",
+    });
+
+    // The follow reached Alice live, on the other server.
+    await alice.getByRole('link', { name: 'Notifications, 1 unread' }).waitFor();
+
+    const body = 'Hello from server A! Live in the browser, #webclient';
+    await alice.getByRole('textbox', { name: "What's happening?" }).fill(body);
+    await alice.getByText(`${280 - body.length} characters left`).waitFor();
+    const postedAt = performance.now();
+    await alice.getByRole('button', { name: 'Post', exact: true }).click();
+    const bobsPost = bob.getByRole('article', { name: 'Post by @web_alice' }).filter({ hasText: body });
+    await bobsPost.waitFor({ timeout: 2_000 });
+    const lagMs = performance.now() - postedAt;
+    console.log(`post visible in the follower's open feed on the other server after ${lagMs.toFixed(0)} ms`);
+    expect(lagMs).toBeLessThan(2_000);
+    expect(await bob.getByRole('link', { name: '#webclient' }).count()).toBe(1);
+
+    await bobsPost.getByRole('button', { name: 'Like' }).click();
+    await bobsPost.getByRole('button', { name: 'Unlike' }).waitFor();
+    expect(await bobsPost.getByLabel('1 like').count()).toBe(1);
+    await shot(bob, 'home');
+
+    // Alice, on server A, sees the notification and the count change without a reload.
+    await alice.getByRole('link', { name: 'Notifications, 2 unread' }).waitFor();
+    const alicesPost = alice.getByRole('article', { name: 'Post by @web_alice' }).filter({ hasText: body });
+    await alicesPost.getByLabel('1 like').waitFor();
+    await shot(alice, 'home-liked');
+    await alice.getByRole('link', { name: 'Notifications, 2 unread' }).click();
+    await alice.getByRole('listitem').filter({ hasText: 'liked your post' }).waitFor();
+    await alice.getByRole('listitem').filter({ hasText: 'followed you' }).waitFor();
+    await alice.getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+    await shot(alice, 'notifications');
+
+    await alice.getByRole('link', { name: 'Profile' }).click();
+    await alice.getByRole('heading', { name: /Alice Web/ }).waitFor();
+    await alice.getByRole('link', { name: '1 followers' }).waitFor();
+    await shot(alice, 'profile');
+
+    expect(pageErrors).toEqual([]);
+    expect([...requestedHosts]).toEqual(['127.0.0.1']);
+  }, 120_000);
+});
