@@ -22,7 +22,8 @@ export function buildWebIfStale() {
     return;
   }
   console.log('• web client: building (vite)');
-  const status = run('npx', ['vite', 'build', '--logLevel', 'warn'], {}, web);
+  // Always a production build, also when started from a test run (vitest sets NODE_ENV=test).
+  const status = run('npx', ['vite', 'build', '--logLevel', 'warn'], { NODE_ENV: 'production' }, web);
   if (status !== 0) {
     console.error(`✗ web client build failed (exit ${status})`);
     process.exit(status);

@@ -3,13 +3,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, type RunningBalancer, startBalancer } from '@micropost/infra';
+import {
+  ensureDebianPackage,
+  findCommand,
+  freePort,
+  repoRoot,
+  type RunningBalancer,
+  startBalancer,
+} from '@micropost/infra';
 import { createTestServices, type TestServices, waitFor } from '@micropost/testing';
 import { type ServerProcess, startServerProcess } from '../../app/test/server-process.ts';
 
 // The web client end to end in a real headless Chromium (Debian's package; no browser download),
 // against two server processes and the balancer: one person on server A, the other on server B.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// CHROMIUM_PATH picks another build of Chromium; otherwise Debian's package, installed when missing.
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH;
 const SCREENSHOTS = join(repoRoot, 'web', 'test-results');
 
 let services: TestServices;
@@ -31,6 +39,13 @@ beforeAll(async () => {
   );
   if (build.status !== 0) throw new Error('the web client did not build');
   mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!CHROMIUM_PATH)
+    await ensureDebianPackage({
+      command: 'chromium',
+      pkg: 'chromium',
+      howToProvide: 'Install Chromium (Debian/Ubuntu: `apt-get install -y chromium`) or set CHROMIUM_PATH.',
+    });
+  const executablePath = CHROMIUM_PATH ?? findCommand('chromium')!;
   services = await createTestServices();
   [a, b] = await Promise.all([
     startServerProcess('server-a', services.env()),
@@ -41,8 +56,8 @@ beforeAll(async () => {
     servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
     log: () => {},
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-}, 180_000);
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}, 600_000); // a first run may install Chromium
 afterAll(async () => {
   await Promise.all(contexts.map((context) => context.close()));
   await browser?.close();
@@ -67,12 +82,17 @@ async function openPage(server: ServerProcess, viewport = { width: 900, height: 
 const liveSubscriptions = async (server: ServerProcess): Promise<number> =>
   ((await (await fetch(`${origin(server)}/health`)).json()) as { liveSubscriptions: number }).liveSubscriptions;
 
-async function signUp(page: Page, handle: string, displayName: string) {
-  await page.getByRole('button', { name: 'Create an account' }).click();
+async function signUp(page: Page, handle: string, displayName: string, { refused = false } = {}) {
+  const toSignUp = page.getByRole('button', { name: 'Create an account' });
+  if (await toSignUp.isVisible()) await toSignUp.click();
   await page.getByLabel('Handle').fill(handle);
   await page.getByLabel('Display name').fill(displayName);
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign up', exact: true }).click();
+  if (refused) {
+    expect(await page.getByRole('alert').textContent()).toMatch(/handle/i);
+    return;
+  }
   await page.getByRole('heading', { name: 'Home' }).waitFor();
   await page.getByRole('status', { name: 'Connection: Live' }).waitFor();
 }
@@ -109,6 +129,8 @@ describe('the web client', () => {
     await signUp(alice, 'web_alice', 'Alice Web');
 
     const bob = await openPage(b);
+    // A refused handle (BAD_USER_INPUT) is explained on the form, in the server's words.
+    await signUp(bob, 'bob web!', 'Bob Web', { refused: true });
     await signUp(bob, 'web_bob', 'Bob Web');
     await bob.getByRole('link', { name: 'Search' }).click();
     await bob.getByRole('searchbox', { name: 'Search people and posts' }).fill('web_al');
@@ -142,10 +164,16 @@ describe('the web client', () => {
     expect(lagMs).toBeLessThan(2_000);
     expect(await bob.getByRole('link', { name: '#webclient' }).count()).toBe(1);
 
-    await bobsPost.getByRole('button', { name: 'Like' }).click();
+    // With the keyboard: focus the button, press Enter.
+    await bobsPost.getByRole('button', { name: 'Like' }).focus();
+    await bob.keyboard.press('Enter');
     await bobsPost.getByRole('button', { name: 'Unlike' }).waitFor();
     expect(await bobsPost.getByLabel('1 like').count()).toBe(1);
     await shot(bob, 'home');
+    // Phone-sized: everything fits the width (no sideways scrolling).
+    await bob.setViewportSize({ width: 390, height: 844 });
+    expect(await bob.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(bob, 'home-phone');
 
     // Alice, on server A, sees the notification and the count change without a reload.
     await alice.getByRole('link', { name: 'Notifications, 2 unread' }).waitFor();

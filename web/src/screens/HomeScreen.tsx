@@ -15,6 +15,9 @@ export function HomeScreen({ status }: { status: ConnectionStatus }) {
   const client = useApolloClient();
   const { data, loading, error, fetchMore, refetch } = useQuery(HomeFeedQuery, {
     variables: { first: PAGE_SIZE },
+    // Coming back to the feed shows what is cached at once and what arrived meanwhile right after.
+    fetchPolicy: 'cache-and-network',
+    nextFetchPolicy: 'cache-first',
     notifyOnNetworkStatusChange: true,
   });
   useSubscription(FeedUpdatedSubscription, {
