@@ -66,9 +66,12 @@ afterAll(async () => {
   await services?.dispose();
 });
 
-const origin = (server: ServerProcess) => `http://127.0.0.1:${server.port}`;
+const origin = (server: ServerProcess | RunningBalancer) => `http://127.0.0.1:${server.port}`;
 
-async function openPage(server: ServerProcess, viewport = { width: 900, height: 900 }): Promise<Page> {
+async function openPage(
+  server: ServerProcess | RunningBalancer,
+  viewport = { width: 900, height: 900 },
+): Promise<Page> {
   const context = await browser.newContext({ viewport });
   contexts.push(context);
   const page = await context.newPage();
@@ -194,4 +197,30 @@ describe('the web client', () => {
     expect(pageErrors).toEqual([]);
     expect([...requestedHosts]).toEqual(['127.0.0.1']);
   }, 120_000);
+  // Last: it kills a server.
+  it('shows that it is reconnecting when its server dies, then catches up through the balancer', async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+    await waitFor(async () => (await liveSubscriptions(a)) + (await liveSubscriptions(b)) === 0, {
+      message: 'the closed pages still hold subscriptions',
+    });
+    const carol = await openPage(balancer);
+    await signUp(carol, 'web_carol', 'Carol Web');
+    const [onA, onB] = [await liveSubscriptions(a), await liveSubscriptions(b)];
+    expect(onA + onB).toBeGreaterThan(0);
+    const [dying, surviving] = onA > 0 ? [a, b] : [b, a];
+
+    await dying.kill();
+    await carol.getByRole('status', { name: 'Connection: Reconnecting…' }).waitFor();
+    // Written while Carol's socket was down (or reconnecting): she must still see it, without a reload.
+    const { token } = JSON.parse((await carol.evaluate(() => localStorage.getItem('micropost.session')))!);
+    const created = await fetch(`${origin(surviving)}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'mutation { createPost(body: "Written during the outage") { id } }' }),
+    });
+    expect(((await created.json()) as { errors?: unknown }).errors).toBeUndefined();
+    await carol.getByRole('status', { name: 'Connection: Live' }).waitFor({ timeout: 20_000 });
+    await carol.getByRole('article').filter({ hasText: 'Written during the outage' }).waitFor({ timeout: 10_000 });
+    expect(await liveSubscriptions(surviving)).toBeGreaterThan(0);
+  }, 90_000);
 });

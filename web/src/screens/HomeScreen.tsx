@@ -1,13 +1,14 @@
-import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
-import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
+import { useApolloClient, useQuery } from '@apollo/client/react';
+import { useCallback } from 'react';
 import type { ConnectionStatus } from '../apollo.ts';
 import { Composer } from '../components/Composer.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { LoadMore } from '../components/LoadMore.tsx';
 import { PostItem } from '../components/PostItem.tsx';
 import { describeError } from '../errors.ts';
-import { addToHomeFeed, removeFromHomeFeed } from '../feed-cache.ts';
-import { FeedUpdatedSubscription, HomeFeedQuery } from '../operations.ts';
+import { addToHomeFeed } from '../feed-cache.ts';
+import { useLiveFeed } from '../live-feed.ts';
+import { HomeFeedQuery } from '../operations.ts';
 
 export const PAGE_SIZE = 20;
 
@@ -20,23 +21,8 @@ export function HomeScreen({ status }: { status: ConnectionStatus }) {
     nextFetchPolicy: 'cache-first',
     notifyOnNetworkStatusChange: true,
   });
-  useSubscription(FeedUpdatedSubscription, {
-    onData: ({ data: event }) => {
-      const update = event.data?.feedUpdated;
-      if (!update) return;
-      if (update.kind === 'POST_ADDED' && update.post) addToHomeFeed(client.cache, update.post);
-      if (update.kind === 'POST_REMOVED') removeFromHomeFeed(client.cache, update.postId);
-    },
-  });
-
-  // What happened while the socket was down: the first page again, merged in front of the rest.
-  const { reconnects } = useSyncExternalStore(status.subscribe, status.getSnapshot);
-  const seenReconnects = useRef(reconnects);
-  useEffect(() => {
-    if (reconnects === seenReconnects.current) return;
-    seenReconnects.current = reconnects;
-    void refetch().catch(() => {});
-  }, [reconnects, refetch]);
+  const refetchFirstPage = useCallback(() => void refetch().catch(() => {}), [refetch]);
+  useLiveFeed(status, refetchFirstPage);
 
   const connection = data?.homeFeed;
   const loadMore = useCallback(() => {
