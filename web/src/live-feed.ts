@@ -3,7 +3,7 @@ import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react
 import { parse, print } from 'graphql';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { ConnectionStatus } from './apollo.ts';
-import { addToHomeFeed, removeFromHomeFeed } from './feed-cache.ts';
+import { addToHomeFeed, removePost } from './feed-cache.ts';
 import type { FeedEventKind, PostFieldsFragment } from './gql/graphql.ts';
 import { FeedUpdatedSubscription, PostFields } from './operations.ts';
 
@@ -64,7 +64,7 @@ export function useLiveFeed(status: ConnectionStatus, refetchFirstPage: () => vo
 
   const apply = (event: { kind: FeedEventKind; postId: string; post?: PostFieldsFragment | null }) => {
     if (event.kind === 'POST_ADDED' && event.post) addToHomeFeed(client.cache, event.post);
-    if (event.kind === 'POST_REMOVED') removeFromHomeFeed(client.cache, event.postId);
+    if (event.kind === 'POST_REMOVED') removePost(client.cache, event.postId);
   };
 
   useSubscription(FeedUpdatedSubscription, {

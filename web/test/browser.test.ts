@@ -194,6 +194,12 @@ describe('the web client', () => {
     await alice.getByRole('link', { name: '1 followers' }).waitFor();
     await shot(alice, 'profile');
 
+    // Alice deletes it from her profile: it leaves Bob's open feed on server B without a reload.
+    const onProfile = alice.getByRole('article').filter({ hasText: body });
+    await onProfile.getByRole('button', { name: 'Delete' }).click();
+    await onProfile.waitFor({ state: 'detached' });
+    await bobsPost.waitFor({ state: 'detached', timeout: 5_000 });
+
     expect(pageErrors).toEqual([]);
     expect([...requestedHosts]).toEqual(['127.0.0.1']);
   }, 120_000);

@@ -3,6 +3,7 @@ import { useRef, useState } from 'react';
 import { describeError } from '../errors.ts';
 import type { PostFieldsFragment } from '../gql/graphql.ts';
 import { Link, profilePath } from '../navigation.tsx';
+import { removePost } from '../feed-cache.ts';
 import { DeletePostMutation, LikePostMutation, PostActivitySubscription, UnlikePostMutation } from '../operations.ts';
 import { useSession } from '../session-context.ts';
 import { ErrorNote } from './ErrorNote.tsx';
@@ -11,7 +12,7 @@ import { useVisible } from './useVisible.ts';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-export function PostItem({ post, onDeleted }: { post: PostFieldsFragment; onDeleted?: (id: string) => void }) {
+export function PostItem({ post }: { post: PostFieldsFragment }) {
   const { session } = useSession();
   const ref = useRef<HTMLElement>(null);
   // Live counts only for posts on screen: one subscription per visible post, not per loaded post.
@@ -41,8 +42,7 @@ export function PostItem({ post, onDeleted }: { post: PostFieldsFragment; onDele
   const deletePost = async () => {
     setError(null);
     try {
-      await remove({ variables: { id: post.id } });
-      onDeleted?.(post.id);
+      await remove({ variables: { id: post.id }, update: (cache) => removePost(cache, post.id) });
     } catch (e) {
       setError(describeError(e).message);
     }

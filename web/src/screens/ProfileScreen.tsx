@@ -14,7 +14,13 @@ type Tab = 'posts' | 'followers' | 'following';
 
 export function ProfileScreen({ handle, tab }: { handle: string; tab: Tab }) {
   const { session } = useSession();
-  const profile = useQuery(ProfileQuery, { variables: { handle, first: 20 }, notifyOnNetworkStatusChange: true });
+  const profile = useQuery(ProfileQuery, {
+    variables: { handle, first: 20 },
+    // Counts change elsewhere all the time: show the cached profile at once, then the current one.
+    fetchPolicy: 'cache-and-network',
+    nextFetchPolicy: 'cache-first',
+    notifyOnNetworkStatusChange: true,
+  });
   const user = profile.data?.user;
   const { fetchMore } = profile;
   const endCursor = user?.posts.pageInfo.endCursor;
@@ -66,7 +72,7 @@ export function ProfileScreen({ handle, tab }: { handle: string; tab: Tab }) {
       {tab === 'posts' && (
         <section aria-label={`Posts by @${user.handle}`} className="feed">
           {user.posts.edges.map(({ node }) => (
-            <PostItem key={node.id} post={node} onDeleted={() => void profile.refetch().catch(() => {})} />
+            <PostItem key={node.id} post={node} />
           ))}
           {user.posts.edges.length === 0 && <p className="muted empty">No posts yet.</p>}
           {user.posts.edges.length > 0 && (
