@@ -12,6 +12,7 @@ import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import type { FieldMergeFunction } from '@apollo/client/cache';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
 import { createClient, type Client } from 'graphql-ws';
+import { describeError } from './errors.ts';
 import type { Session } from './session.ts';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
@@ -81,10 +82,9 @@ export function createMicropostClient(session: Session | null, onSessionEnded: (
   const authLink = new SetContextLink((previous) => ({
     headers: { ...previous.headers, ...(session ? { authorization: `Bearer ${session.token}` } : {}) },
   }));
+  // An UNAUTHENTICATED answer (a GraphQL error, or HTTP 401 before execution) ends the session.
   const errorLink = new ErrorLink(({ error }) => {
-    if (!session) return;
-    if (CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED'))
-      onSessionEnded();
+    if (session && describeError(error).signOut) onSessionEnded();
   });
 
   let ws: Client | undefined;

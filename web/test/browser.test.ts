@@ -203,6 +203,17 @@ describe('the web client', () => {
     expect(pageErrors).toEqual([]);
     expect([...requestedHosts]).toEqual(['127.0.0.1']);
   }, 120_000);
+  it('sends someone whose token is no longer valid back to log in, saying why', async () => {
+    const page = await openPage(a);
+    await page.evaluate(() =>
+      localStorage.setItem('micropost.session', JSON.stringify({ token: 'forged', userId: 'x', handle: 'ghost' })),
+    );
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Your session has ended. Please log in again.' }).waitFor();
+    await page.getByRole('button', { name: 'Log in', exact: true }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('micropost.session'))).toBeNull();
+  });
+
   // Last: it kills a server.
   it('shows that it is reconnecting when its server dies, then catches up through the balancer', async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));

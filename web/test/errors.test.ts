@@ -18,6 +18,9 @@ describe('friendly error messages', () => {
 
   it('sends the person back to log in on UNAUTHENTICATED, except on the log-in form itself', () => {
     expect(describeError(graphqlError('UNAUTHENTICATED'))).toMatchObject({ signOut: true });
+    // The router refuses a bad token with HTTP 401 before executing anything.
+    const refused = new ServerError('401', { response: new Response('', { status: 401 }), bodyText: '' });
+    expect(describeError(refused)).toMatchObject({ code: 'UNAUTHENTICATED', signOut: true });
     expect(describeError(graphqlError('UNAUTHENTICATED', 'Wrong handle or password'), 'auth')).toEqual({
       code: 'UNAUTHENTICATED',
       message: 'Wrong handle or password',
