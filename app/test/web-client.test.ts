@@ -12,7 +12,7 @@ import {
   startBalancer,
 } from '@micropost/infra';
 import { createTestServices, type TestServices, waitFor } from '@micropost/testing';
-import { type ServerProcess, startServerProcess } from '../../app/test/server-process.ts';
+import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 // The web client end to end in a real headless Chromium (Debian's package; no browser download),
 // against two server processes and the balancer: one person on server A, the other on server B.
@@ -65,6 +65,9 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await services?.dispose();
 });
+
+// Expressions evaluated in the page (strings: this file is typed without the DOM library).
+const SESSION = "localStorage.getItem('micropost.session')";
 
 const origin = (server: ServerProcess | RunningBalancer) => `http://127.0.0.1:${server.port}`;
 
@@ -175,7 +178,7 @@ describe('the web client', () => {
     await shot(bob, 'home');
     // Phone-sized: everything fits the width (no sideways scrolling).
     await bob.setViewportSize({ width: 390, height: 844 });
-    expect(await bob.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await bob.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot(bob, 'home-phone');
 
     // Alice, on server A, sees the notification and the count change without a reload.
@@ -205,13 +208,12 @@ describe('the web client', () => {
   }, 120_000);
   it('sends someone whose token is no longer valid back to log in, saying why', async () => {
     const page = await openPage(a);
-    await page.evaluate(() =>
-      localStorage.setItem('micropost.session', JSON.stringify({ token: 'forged', userId: 'x', handle: 'ghost' })),
-    );
+    const forged = JSON.stringify({ token: 'forged', userId: 'x', handle: 'ghost' });
+    await page.evaluate(`localStorage.setItem('micropost.session', ${JSON.stringify(forged)})`);
     await page.reload();
     await page.getByRole('status').filter({ hasText: 'Your session has ended. Please log in again.' }).waitFor();
     await page.getByRole('button', { name: 'Log in', exact: true }).waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('micropost.session'))).toBeNull();
+    expect(await page.evaluate(SESSION)).toBeNull();
   });
 
   // Last: it kills a server.
@@ -229,7 +231,7 @@ describe('the web client', () => {
     await dying.kill();
     await carol.getByRole('status', { name: 'Connection: Reconnecting…' }).waitFor();
     // Written while Carol's socket was down (or reconnecting): she must still see it, without a reload.
-    const { token } = JSON.parse((await carol.evaluate(() => localStorage.getItem('micropost.session')))!);
+    const { token } = JSON.parse(await carol.evaluate<string>(SESSION));
     const created = await fetch(`${origin(surviving)}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
