@@ -1,27 +1,32 @@
-// Runs the whole system on this machine (see DESIGN.md, "Running it"): FerretDB, RabbitMQ, then
-// every service in scripts/services.ts, and shuts it all down again on Ctrl-C or when one dies.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Runs the whole system on this machine (see DESIGN.md, "Running it"): prepares the services as
+// `npm test` does, starts FerretDB, RabbitMQ, every server of scripts/services.ts (restarted when it
+// dies) and HAProxy, and shuts it all down again on Ctrl-C.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { generateSecret } from '@micropost/auth';
 import {
-  ensureHaproxyInstalled,
+  type Availability,
+  type DefaultRabbit,
   killOnExit,
+  prepareServices,
+  type RunningBalancer,
+  type RunningFerretDB,
   repoRoot,
   startBalancer,
   startDefaultRabbit,
   startFerretDB,
-  terminate,
-  type DefaultRabbit,
-  type RunningBalancer,
-  type RunningFerretDB,
 } from '@micropost/infra';
-import { SERVER_ENTRY, balancerPort, servers, type ServerSpec } from './services.ts';
+import { boxed, planLaunch, upBanner } from './launch-plan.ts';
+import { balancerPort, SERVER_ENTRY, type ServerSpec, servers } from './services.ts';
+import { type SupervisedProcess, supervise } from './supervisor.ts';
 
 const stateDir = join(repoRoot, '.micropost');
 const say = (line: string) => console.log(`[launch] ${line}`);
 const set = (name: string) => (process.env[name] ?? '').trim() !== '';
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 
 /** Secrets survive restarts (tokens stay valid); the environment wins over the file. */
 function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
@@ -42,26 +47,21 @@ function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
   };
 }
 
-interface Running {
-  spec: ServerSpec;
-  child: ChildProcess;
-}
-
-const running: Running[] = [];
+const supervised: { spec: ServerSpec; process: SupervisedProcess }[] = [];
 let ferret: RunningFerretDB | undefined;
 let rabbit: DefaultRabbit | undefined;
 let balancer: RunningBalancer | undefined;
 let shuttingDown = false;
 let stopped: Promise<never> | undefined;
 
-/** Stops children (reverse order, SIGTERM then SIGKILL), then what we started; idempotent. */
+/** Stops what was started, in reverse order (servers: SIGTERM then SIGKILL); idempotent. */
 function shutdown(code: number): Promise<never> {
   shuttingDown = true;
   stopped ??= (async () => {
     say('stopping…');
     if (balancer) await balancer.stop().then(() => say('HAProxy stopped'));
-    for (const { spec, child } of [...running].reverse()) {
-      await terminate(child, 10_000);
+    for (const { spec, process: server } of [...supervised].reverse()) {
+      await server.stop();
       say(`${spec.name} stopped`);
     }
     if (ferret)
@@ -80,21 +80,19 @@ function shutdown(code: number): Promise<never> {
 }
 
 /** Prefixes every line a child prints with its name, so interleaved logs stay readable. */
-function prefixOutput(name: string, child: ChildProcess): void {
+function prefixOutput(name: string, streams: readonly [Readable | null, NodeJS.WriteStream][]): void {
   const label = `[${name}]`.padEnd(9);
-  for (const [stream, out] of [
-    [child.stdout, process.stdout],
-    [child.stderr, process.stderr],
-  ] as const) {
+  for (const [stream, out] of streams) {
     if (stream) createInterface({ input: stream }).on('line', (line) => out.write(`${label} ${line}\n`));
   }
 }
 
-async function waitHealthy(spec: ServerSpec, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function waitHealthy(spec: ServerSpec, server: SupervisedProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const url = `http://127.0.0.1:${spec.port}/health`;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${spec.name} exited during start-up`);
+    if (shuttingDown) return;
+    if (server.restarts > 0) throw new Error(`${spec.name} exited during start-up`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await response.body?.cancel();
@@ -107,10 +105,61 @@ async function waitHealthy(spec: ServerSpec, child: ChildProcess, timeoutMs = 60
   throw new Error(`${spec.name} did not answer 200 on ${url} within ${timeoutMs / 1000} s`);
 }
 
+/** Starts one server under supervision: it is started again, with back-off, whenever it dies. */
+function startServer(spec: ServerSpec, env: NodeJS.ProcessEnv): SupervisedProcess {
+  return supervise({
+    start: () => {
+      // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops children in order.
+      const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
+        cwd: repoRoot,
+        env: { ...env, PORT: String(spec.port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      // Last resort if this launcher itself crashes: its children must not outlive it.
+      if (child.pid !== undefined) {
+        const forget = killOnExit(child.pid);
+        child.once('exit', forget);
+      }
+      prefixOutput(spec.name, [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ]);
+      return child;
+    },
+    onExit: ({ code, signal, restartInMs }) =>
+      say(
+        `${spec.name} exited (${signal ?? `code ${code}`}); restarting it in ${restartInMs / 1000} s` +
+          (balancer ? ' (meanwhile the balancer sends its clients to the other servers)' : ''),
+      ),
+  });
+}
+
+async function startRabbit(prepared: Availability): Promise<{ availability: Availability; amqpUrl?: string }> {
+  if (set('AMQP_URL')) {
+    say('events: AMQP_URL');
+    return { availability: prepared, amqpUrl: process.env.AMQP_URL };
+  }
+  if (!prepared.ok) return { availability: prepared };
+  try {
+    rabbit = await startDefaultRabbit({ log: say });
+    return { availability: prepared, amqpUrl: rabbit.amqpUrl };
+  } catch (error) {
+    return { availability: { ok: false, why: firstLine(error) } };
+  }
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   mkdirSync(stateDir, { recursive: true });
+
+  const prepared = await prepareServices({
+    log: say,
+    externalDatabase: set('MONGO_URL'),
+    externalRabbitMQ: set('AMQP_URL'),
+  });
+  if (!prepared.database.ok) throw new Error(`no database: ${prepared.database.why}`);
 
   let mongoUrl = process.env.MONGO_URL ?? '';
   if (set('MONGO_URL')) say('database: MONGO_URL');
@@ -120,73 +169,40 @@ async function main(): Promise<void> {
     mongoUrl = ferret.url;
   }
 
-  let amqpUrl: string | undefined;
-  if (set('AMQP_URL')) {
-    amqpUrl = process.env.AMQP_URL;
-    say('events: AMQP_URL');
-  } else {
-    try {
-      rabbit = await startDefaultRabbit({ log: say });
-      amqpUrl = rabbit.amqpUrl;
-    } catch (error) {
-      say(`RabbitMQ is not available (${(error as Error).message.split('\n')[0]})`);
-      say(
-        'Events will stay in-process: run a single server only. Set AMQP_URL or install rabbitmq-server for the full system.',
-      );
-    }
-  }
+  const events = await startRabbit(prepared.rabbitmq);
+  const plan = planLaunch(servers(), events.availability);
+  if (plan.warning) console.log(`\n${boxed(plan.warning)}\n`);
 
-  const shared: Record<string, string> = {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
     MONGO_URL: mongoUrl,
     ...loadSecrets(),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    ...(amqpUrl === undefined ? {} : { AMQP_URL: amqpUrl }),
   };
-  const baseEnv = { ...process.env };
-  if (amqpUrl === undefined) delete baseEnv.AMQP_URL;
+  if (events.amqpUrl === undefined) delete env.AMQP_URL;
+  else env.AMQP_URL = events.amqpUrl;
 
-  // Without RabbitMQ, events cannot cross processes: one server, on its in-process bus.
-  const toStart = amqpUrl === undefined ? servers().slice(0, 1) : servers();
-  for (const spec of toStart) {
+  for (const spec of plan.servers) {
     if (shuttingDown) return;
-    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops children in order.
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER_ENTRY], {
-      cwd: repoRoot,
-      env: { ...baseEnv, ...shared, PORT: String(spec.port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    running.push({ spec, child });
-    // Last resort if this launcher itself crashes: its children must not outlive it.
-    if (child.pid !== undefined) killOnExit(child.pid);
-    prefixOutput(spec.name, child);
-    child.once('exit', (code, signal) => {
-      if (shuttingDown) return;
-      const alive = running.filter((server) => server.child.exitCode === null && server.child.signalCode === null);
-      say(
-        `${spec.name} exited (${signal ?? `code ${code}`}); ${alive.length > 0 ? `the balancer now sends everything to ${alive.map((server) => server.spec.name).join(', ')}` : 'no server is left'}`,
-      );
-      if (alive.length === 0) void shutdown(1);
-    });
-    await waitHealthy(spec, child);
-    say(`${spec.name} is healthy: http://localhost:${spec.port}/graphql`);
+    const server = startServer(spec, env);
+    supervised.push({ spec, process: server });
+    await waitHealthy(spec, server);
+    say(`${spec.name} is healthy on port ${spec.port}`);
   }
 
-  const addresses = toStart.map((spec) => `127.0.0.1:${spec.port}`);
-  try {
-    await ensureHaproxyInstalled({ log: say });
-    balancer = await startBalancer({
-      port: balancerPort(),
-      servers: [addresses[0]!, addresses[1] ?? addresses[0]!],
-      log: say,
-    });
-    say(`Micropost is up: open http://localhost:${balancer.port}/graphql (Apollo Sandbox, through the load balancer)`);
-  } catch (error) {
-    say(`No load balancer: ${(error as Error).message.split('\n')[0]}`);
-    say(
-      `Micropost is up without a balancer: open ${toStart.map((spec) => `http://localhost:${spec.port}/graphql`).join(' or ')} (Apollo Sandbox)`,
-    );
-  }
+  const addresses = plan.servers.map((spec) => `127.0.0.1:${spec.port}`);
+  if (prepared.balancer.ok) {
+    try {
+      balancer = await startBalancer({
+        port: balancerPort(),
+        servers: [addresses[0]!, addresses[1] ?? addresses[0]!],
+        log: say,
+      });
+    } catch (error) {
+      say(`No load balancer: ${firstLine(error)}`);
+    }
+  } else say(`No load balancer: ${firstLine(prepared.balancer.why)}`);
+  console.log(`\n${upBanner({ servers: plan.servers, balancerPort: balancer?.port ?? null })}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,29 +1,23 @@
-// Called by `npm test` before the tests: builds FerretDB and installs PostgreSQL (its backend),
-// RabbitMQ and HAProxy if they are missing, so the (slow, first-time-only) work happens with visible progress instead of inside
-// vitest's global setup. Skips whatever the environment already provides.
-import {
-  ensureFerretDB,
-  ensureHaproxyInstalled,
-  ensurePostgresInstalled,
-  ensureRabbitMQInstalled,
-} from '@micropost/infra';
+// Called by `npm test` before the tests: the same "prepare services" step as `npm start`, with
+// visible progress, so the slow first-time work does not happen inside vitest's global setup.
+// Tests need every service, so anything missing fails here with the reason.
+import { prepareServices } from '@micropost/infra';
 
 const provided = (name: string) => (process.env[name] ?? '').trim() !== '';
 const log = (line: string) => console.log(`  ${line}`);
 
-if (provided('MONGO_URL')) log('MONGO_URL is set: not using the embedded FerretDB');
-else {
-  log(`FerretDB: ${await ensureFerretDB({ log })}`);
-  log(`PostgreSQL (FerretDB's backend): ${await ensurePostgresInstalled({ log })}`);
+const prepared = await prepareServices({
+  log,
+  externalDatabase: provided('MONGO_URL'),
+  // Tests look into queues through the management API, so a broker of their own needs both.
+  externalRabbitMQ: provided('AMQP_URL') && provided('RABBITMQ_MANAGEMENT_URL'),
+});
+let missing = 0;
+for (const [service, availability] of Object.entries(prepared)) {
+  if (availability.ok) log(`${service}: ${availability.how}`);
+  else {
+    missing += 1;
+    console.error(`  ${service}: ${availability.why}`);
+  }
 }
-
-if (provided('AMQP_URL') && provided('RABBITMQ_MANAGEMENT_URL'))
-  log('AMQP_URL and RABBITMQ_MANAGEMENT_URL are set: not starting RabbitMQ');
-else {
-  await ensureRabbitMQInstalled({ log });
-  log('RabbitMQ: installed');
-}
-
-// The two-server tests put HAProxy in front of servers A and B.
-await ensureHaproxyInstalled({ log });
-log('HAProxy: installed');
+if (missing > 0) process.exit(1);

@@ -1,14 +1,25 @@
-import { feedSubgraph } from '@micropost/feed';
-import { followsSubgraph } from '@micropost/follows';
-import { postsSubgraph } from '@micropost/posts';
-import { startGraph, type RunningGraph } from '@micropost/router/graph';
-import { searchSubgraph } from '@micropost/search';
-import { usersSubgraph } from '@micropost/users';
+import type { SubgraphDefinition } from '@micropost/server';
+import { SERVED_SUBGRAPHS } from '../../subgraphs/registry.ts';
+import { type RunningGraph, startGraph } from './graph.ts';
 
-/** Every subgraph a server runs (realtime is schema only: the router executes it). */
-export const ALL_SUBGRAPHS = [usersSubgraph, postsSubgraph, followsSubgraph, feedSubgraph, searchSubgraph] as const;
+/**
+ * Every subgraph a server runs, loaded from the registry (realtime is schema only: the router
+ * executes it). Each package's default export is its definition.
+ */
+export function loadSubgraphs(): Promise<SubgraphDefinition<any, any>[]> {
+  return Promise.all(
+    SERVED_SUBGRAPHS.map(async (entry) => {
+      const { default: definition } = (await import(entry.module)) as { default?: SubgraphDefinition<any, any> };
+      if (definition?.name !== entry.name)
+        throw new Error(`${entry.module} does not export the ${entry.name} subgraph as its default export`);
+      return definition;
+    }),
+  );
+}
 
 /** A whole Micropost server: servers are identical and stateless, so any number can run side by side. */
-export function startApp(env: Readonly<Record<string, string | undefined>> = process.env): Promise<RunningGraph> {
-  return startGraph(env, ALL_SUBGRAPHS);
+export async function startApp(env: Readonly<Record<string, string | undefined>> = process.env): Promise<RunningGraph> {
+  return startGraph(env, await loadSubgraphs());
 }
+
+export { type GraphOptions, type RunningGraph, startGraph } from './graph.ts';

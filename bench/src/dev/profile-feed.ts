@@ -1,7 +1,6 @@
 // Development aid: which database commands one homeFeed request causes, per subgraph, and how long
 // each shape takes on the seeded set. Not part of `npm run bench`.
-import { ALL_SUBGRAPHS } from '@micropost/app';
-import { startGraph } from '@micropost/router/graph';
+import { loadSubgraphs, startGraph } from '@micropost/app';
 import { freePort } from '@micropost/infra';
 import { HOME_FEED_QUERY, gql } from '../load.ts';
 import { seed } from '../seed.ts';
@@ -20,7 +19,7 @@ try {
   });
   let log: { subgraph: string; name: string; collection: string; filter: string; at: number }[] | null = null;
   const port = await freePort();
-  const graph = await startGraph({ ...process.env, ...stack.env, PORT: String(port) }, ALL_SUBGRAPHS, {
+  const graph = await startGraph({ ...process.env, ...stack.env, PORT: String(port) }, await loadSubgraphs(), {
     onMongoCommand: (subgraph, event) => {
       if (!log) return;
       const command = event.command as Record<string, unknown>;

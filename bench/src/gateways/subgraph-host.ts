@@ -1,7 +1,7 @@
 // Every subgraph of a Micropost server, without a router: the gateways compared in scenario 2 all
 // sit in front of this one process. GET /health on PORT answers with the subgraphs' URLs.
 import http from 'node:http';
-import { ALL_SUBGRAPHS } from '@micropost/app';
+import { loadSubgraphs } from '@micropost/app';
 import { amqpEnv, logEnv, parseEnv } from '@micropost/config';
 import { createEventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
@@ -16,7 +16,7 @@ runMain(async (): Promise<RunningService> => {
     logger: createLogger('events', LOG_LEVEL),
   });
   const started: RunningService[] = [];
-  for (const definition of ALL_SUBGRAPHS)
+  for (const definition of await loadSubgraphs())
     started.push(await startSubgraph(definition as never, { ...process.env, PORT: '0' }, { bus }));
   const urls = Object.fromEntries(started.map((service) => [service.name, service.url]));
   const server = http.createServer((_request, response) => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ensureDebianPackage, findCommand } from './debian.ts';
+import { ensureDebianPackage, findCommand, type Machine } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
 import { repoRoot } from './paths.ts';
 import { isPortOpen } from './ports.ts';
@@ -21,8 +21,9 @@ export interface RunningBalancer {
   stop(): Promise<void>;
 }
 
-export function ensureHaproxyInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<void> {
+export function ensureHaproxyInstalled({ log = stderrLog, machine }: { log?: Log; machine?: Machine } = {}) {
   return ensureDebianPackage({
+    machine,
     command: 'haproxy',
     pkg: 'haproxy',
     howToProvide: 'Install HAProxy (e.g. `apt-get install haproxy`) to put both servers behind one port.',
@@ -44,6 +45,6 @@ export async function startBalancer({ port, servers, log = stderrLog }: Balancer
     await stop();
     throw error;
   }
-  log(`HAProxy balancing 127.0.0.1:${port} over ${servers.join(' and ')}.`);
+  log(`HAProxy balancing 127.0.0.1:${port} over ${[...new Set(servers)].join(' and ')}.`);
   return { port, stop };
 }

@@ -1,7 +1,20 @@
 import { stderrLog, type Log } from './log.ts';
+import { delimiter } from 'node:path';
 import { run, which } from './process.ts';
 
 const SBIN = '/usr/sbin:/usr/local/sbin:/opt/homebrew/sbin';
+
+/** What installing needs to know about the machine; tests pass a simulated one. */
+export interface Machine {
+  /** Where commands are looked up (PATH plus the sbin folders by default). */
+  readonly path: string;
+  readonly isRoot: boolean;
+}
+
+export const thisMachine = (): Machine => ({
+  path: [process.env.PATH ?? '', SBIN].filter((part) => part !== '').join(delimiter),
+  isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+});
 
 /**
  * Makes sure `command` exists (or `isInstalled` holds, for packages whose programs are not on
@@ -13,18 +26,19 @@ export async function ensureDebianPackage({
   pkg,
   howToProvide,
   log = stderrLog,
-  isInstalled = () => findCommand(command) !== undefined,
+  machine = thisMachine(),
+  isInstalled = () => which(command, machine.path) !== undefined,
 }: {
   command: string;
   pkg: string;
   howToProvide: string;
   log?: Log;
+  machine?: Machine;
   isInstalled?: () => boolean;
 }): Promise<void> {
   if (isInstalled()) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const aptGet = which('apt-get');
-  if (!isRoot || aptGet === undefined) {
+  const aptGet = which('apt-get', machine.path);
+  if (!machine.isRoot || aptGet === undefined) {
     throw new Error(
       `${command} is not installed and cannot be installed automatically here (needs root and apt-get). ${howToProvide}`,
     );
@@ -32,7 +46,7 @@ export async function ensureDebianPackage({
   const onLine = (line: string) => {
     if (line.trim() !== '') log(`  apt: ${line}`);
   };
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = { ...process.env, PATH: machine.path, DEBIAN_FRONTEND: 'noninteractive' };
   log(`${command} is missing: running \`apt-get update\` and \`apt-get install -y ${pkg}\`…`);
   for (const args of [['update'], ['install', '-y', pkg]]) {
     const result = await run(aptGet, args, { onLine, env });
@@ -44,5 +58,5 @@ export async function ensureDebianPackage({
 
 /** Absolute path of an installed command, looking in the sbin folders too. */
 export function findCommand(command: string): string | undefined {
-  return which(command) ?? which(command, SBIN);
+  return which(command, thisMachine().path);
 }

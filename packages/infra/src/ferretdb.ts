@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { stderrLog, type Log } from './log.ts';
 import { repoRoot } from './paths.ts';
@@ -13,6 +15,34 @@ export const FERRETDB_VERSION = 'v1.24.2';
 /** Where the project keeps its own FerretDB build. */
 export const ferretdbCacheBin = join(repoRoot, '.cache', 'bin', 'ferretdb');
 
+/**
+ * The project's patches to FerretDB (see README, Services): `NNNN-name.patch`, applied in name order
+ * with `patch -p1` to the module source. Each adds Go tests named `TestMicropost…`, run by the build.
+ */
+export const ferretdbPatchesDir = fileURLToPath(new URL('../ferretdb/patches', import.meta.url));
+
+/** Written beside the binary: the version and patches it was built from (a hash). */
+const stampFile = `${ferretdbCacheBin}.stamp`;
+
+function patchFiles(): string[] {
+  if (!existsSync(ferretdbPatchesDir)) return [];
+  return readdirSync(ferretdbPatchesDir)
+    .filter((name) => name.endsWith('.patch'))
+    .sort()
+    .map((name) => join(ferretdbPatchesDir, name));
+}
+
+/** What a build of the current patches is stamped with; a binary with another stamp is stale. */
+export function ferretdbBuildStamp(): string {
+  const hash = createHash('sha256').update(`${FERRETDB_MODULE}@${FERRETDB_VERSION}\n`);
+  for (const file of patchFiles()) hash.update(`${file.slice(ferretdbPatchesDir.length)}\n`).update(readFileSync(file));
+  return `${FERRETDB_VERSION} ${hash.digest('hex')}`;
+}
+
+function isCurrentBuild(): boolean {
+  return existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === ferretdbBuildStamp();
+}
+
 /** A binary is usable if it starts at all: a plain `go install` build panics in its version check. */
 async function works(bin: string): Promise<boolean> {
   if (!existsSync(bin)) return false;
@@ -24,7 +54,7 @@ async function works(bin: string): Promise<boolean> {
   }
 }
 
-function findGo(): string | undefined {
+export function findGo(): string | undefined {
   return which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
@@ -40,7 +70,8 @@ export async function ensureFerretDB({ log = stderrLog }: { log?: Log } = {}): P
       `FERRETDB_BIN=${fromEnv} does not run (\`${fromEnv} --version\` failed). Unset it to let the project build its own FerretDB.`,
     );
   }
-  if (await works(ferretdbCacheBin)) return ferretdbCacheBin;
+  // A binary built before the patches changed (or unpatched) is rebuilt.
+  if (isCurrentBuild() && (await works(ferretdbCacheBin))) return ferretdbCacheBin;
   await buildFerretDB(log);
   return ferretdbCacheBin;
 }
@@ -49,7 +80,7 @@ export async function ensureFerretDB({ log = stderrLog }: { log?: Log } = {}): P
  * Builds FerretDB into .cache/bin. Not with `go install …@v1.24.2`: a binary built that way panics
  * at start-up ("Invalid build/version/version.txt file content") because the module zip lacks the
  * generated build/version/version.txt. So: fetch the module source, copy it somewhere writable,
- * add version.txt, and `go build` it there.
+ * add version.txt, apply the project's patches, run their Go tests, and `go build` it there.
  */
 async function buildFerretDB(log: Log): Promise<void> {
   const go = findGo();
@@ -60,7 +91,8 @@ async function buildFerretDB(log: Log): Promise<void> {
     );
   }
   const cacheDir = join(repoRoot, '.cache');
-  const srcDir = join(cacheDir, `ferretdb-src-${FERRETDB_VERSION}`);
+  // Per process: two concurrent builds must not patch one tree twice.
+  const srcDir = join(cacheDir, `ferretdb-src-${FERRETDB_VERSION}-${process.pid}`);
   const goLog = (line: string) => {
     if (line.trim() !== '') log(`  go: ${line}`);
   };
@@ -75,9 +107,33 @@ async function buildFerretDB(log: Log): Promise<void> {
 
   log(`Building FerretDB ${FERRETDB_VERSION} into ${ferretdbCacheBin} (takes a few minutes the first time)…`);
   mkdirSync(join(cacheDir, 'bin'), { recursive: true });
+  await copyFerretDBSource(go, srcDir);
+
+  const stamp = ferretdbBuildStamp();
+  try {
+    const packages = await applyFerretDBPatches(srcDir, log);
+    await testPatches(srcDir, packages, log, step);
+    // Build to a temporary name, then rename: a concurrent run never sees a half-written binary.
+    const tmpBin = `${ferretdbCacheBin}.${process.pid}.tmp`;
+    await step(['build', '-v', '-o', tmpBin, './cmd/ferretdb'], srcDir);
+    renameSync(tmpBin, ferretdbCacheBin);
+  } finally {
+    rmSync(srcDir, { recursive: true, force: true });
+  }
+  if (!(await works(ferretdbCacheBin)))
+    throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
+  writeFileSync(stampFile, `${stamp}\n`);
+  log(`FerretDB ${FERRETDB_VERSION} built with ${patchFiles().length} patches.`);
+}
+
+/**
+ * Copies the FerretDB module source (fetched with `go mod download`) to `srcDir`, writable, with
+ * the build/version/version.txt its module zip lacks.
+ */
+export async function copyFerretDBSource(go: string, srcDir: string): Promise<void> {
   // -json prints only the JSON document on stdout; progress goes to stderr.
   const downloaded = await run(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
-    cwd: cacheDir,
+    cwd: dirname(srcDir),
   });
   const moduleDir = (() => {
     try {
@@ -100,19 +156,56 @@ async function buildFerretDB(log: Log): Promise<void> {
     if (result.code !== 0) throw new Error(`${cmd} failed while preparing FerretDB source: ${result.output}`);
   }
   writeFileSync(join(srcDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-
-  // Build to a temporary name, then rename: a concurrent run never sees a half-written binary.
-  const tmpBin = `${ferretdbCacheBin}.${process.pid}.tmp`;
-  await step(['build', '-v', '-o', tmpBin, './cmd/ferretdb'], srcDir);
-  renameSync(tmpBin, ferretdbCacheBin);
-  rmSync(srcDir, { recursive: true, force: true });
-  if (!(await works(ferretdbCacheBin)))
-    throw new Error(`The FerretDB binary built at ${ferretdbCacheBin} does not run.`);
-  log(`FerretDB ${FERRETDB_VERSION} built.`);
 }
 
-/** FerretDB's pool of PostgreSQL connections (the cluster allows a few more, for psql). */
-const BACKEND_CONNECTIONS = 200;
+/**
+ * Applies the patches in order to the writable source tree; throws naming the first that does not
+ * apply. Returns the Go packages (`./dir`) where they add tests (`TestMicropost…`), which the build runs.
+ */
+export async function applyFerretDBPatches(srcDir: string, log: Log = stderrLog): Promise<string[]> {
+  if (patchFiles().length > 0 && which('patch') === undefined) {
+    throw new Error(
+      "Building FerretDB needs `patch` (Debian/Ubuntu: `apt-get install -y patch`) to apply the project's patches.",
+    );
+  }
+  const packages = new Set<string>();
+  for (const file of patchFiles()) {
+    const name = file.slice(ferretdbPatchesDir.length + 1);
+    // --forward --batch: fail instead of asking or reversing an already-applied patch.
+    const args = ['-p1', '--forward', '--batch', '--no-backup-if-mismatch', '-i', file];
+    const result = await run('patch', args, { cwd: srcDir, timeoutMs: 60_000 });
+    if (result.code !== 0) {
+      throw new Error(
+        `FerretDB patch ${name} does not apply to ${FERRETDB_MODULE}@${FERRETDB_VERSION}:\n${result.output}`,
+      );
+    }
+    for (const match of readFileSync(file, 'utf8').matchAll(/^\+\+\+ b\/(\S+_test\.go)/gm)) {
+      packages.add(`./${dirname(match[1]!)}`);
+    }
+    log(`  patched: ${name}`);
+  }
+  return [...packages].sort();
+}
+
+/** Runs the patches' own Go tests (`TestMicropost…`) in the packages they touch; a failure stops the build. */
+async function testPatches(
+  srcDir: string,
+  packages: string[],
+  log: Log,
+  step: (args: string[], cwd: string) => Promise<string>,
+): Promise<void> {
+  if (packages.length === 0) return;
+  log(`  testing the patches: go test -run '^TestMicropost' ${packages.join(' ')}`);
+  await step(['test', '-count=1', '-run', '^TestMicropost', ...packages], srcDir);
+}
+
+/**
+ * FerretDB's pool of PostgreSQL connections (the cluster allows a few more, for psql). It was 200 to
+ * absorb stock FerretDB holding a connection per statement of a batched update until the command
+ * ended; patched, a command holds at most two (its read and its write), so 100 covers ~50 commands
+ * in flight, more than 2 cores can run side by side, at half the backends' memory.
+ */
+const BACKEND_CONNECTIONS = 100;
 
 export interface FerretDBOptions {
   /** The PostgreSQL cluster (`postgres/`) and FerretDB's state live here; created if missing. */
@@ -130,6 +223,8 @@ export interface RunningFerretDB {
   /** `mongodb://127.0.0.1:<port>/` */
   url: string;
   port: number;
+  /** Its PostgreSQL (`postgres://…/postgres`): tests read `pg_stat_user_tables` there. */
+  postgresUrl: string;
   stop(): Promise<void>;
 }
 
@@ -155,7 +250,6 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
 
   const args = [
     '--handler=postgresql',
-    // Room above FerretDB's default of 50 backend connections: see UPDATES_PER_COMMAND in @micropost/mongo.
     `--postgresql-url=${postgres.url}?pool_max_conns=${BACKEND_CONNECTIONS}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
@@ -178,7 +272,7 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
     throw error;
   }
   log(`FerretDB up in ${Date.now() - started} ms on ${url} (data in ${dir}).`);
-  return { url, port, stop };
+  return { url, port, postgresUrl: postgres.url, stop };
 }
 
 async function ping(url: string): Promise<boolean> {

@@ -14,6 +14,11 @@ export {
   ensureFerretDB,
   startFerretDB,
   ferretdbCacheBin,
+  ferretdbPatchesDir,
+  ferretdbBuildStamp,
+  applyFerretDBPatches,
+  copyFerretDBSource,
+  findGo,
   FERRETDB_VERSION,
   type FerretDBOptions,
   type RunningFerretDB,
@@ -35,3 +40,5 @@ export {
   type BalancerOptions,
   type RunningBalancer,
 } from './balancer.ts';
+export { prepareServices, type Availability, type PreparedServices, type PrepareOptions } from './prepare.ts';
+export { thisMachine, type Machine } from './debian.ts';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDebianPackage } from './debian.ts';
+import { ensureDebianPackage, type Machine } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
 import { freePort, isPortOpen } from './ports.ts';
 import { Daemon, exited, poll, run, which } from './process.ts';
@@ -22,8 +22,14 @@ const HOW_TO_PROVIDE =
   'or point AMQP_URL (and, for tests, RABBITMQ_MANAGEMENT_URL) at a running broker.';
 
 /** Installs rabbitmq-server with apt when it is missing and we may (root on a Debian-like system). */
-export function ensureRabbitMQInstalled({ log = stderrLog }: { log?: Log } = {}): Promise<void> {
-  return ensureDebianPackage({ command: 'rabbitmq-server', pkg: 'rabbitmq-server', howToProvide: HOW_TO_PROVIDE, log });
+export function ensureRabbitMQInstalled({ log = stderrLog, machine }: { log?: Log; machine?: Machine } = {}) {
+  return ensureDebianPackage({
+    command: 'rabbitmq-server',
+    pkg: 'rabbitmq-server',
+    howToProvide: HOW_TO_PROVIDE,
+    log,
+    machine,
+  });
 }
 
 export interface RabbitNodeOptions {

@@ -20,14 +20,13 @@ export interface ConnectOptions {
   readonly onCommand?: (event: CommandStartedEvent) => void;
 }
 
-async function open(url: string, options: ConnectOptions, maxPoolSize?: number): Promise<MongoClient> {
+async function open(url: string, options: ConnectOptions): Promise<MongoClient> {
   const client = new MongoClient(url, {
     // Majority writes survive a primary failing over; servers without replication treat it as acknowledged.
     writeConcern: { w: 'majority' },
     retryWrites: true,
     serverSelectionTimeoutMS: 10_000,
     appName: 'micropost',
-    ...(maxPoolSize === undefined ? {} : { maxPoolSize }),
     monitorCommands: options.onCommand !== undefined,
   });
   if (options.onCommand) client.on('commandStarted', options.onCommand);
@@ -42,53 +41,37 @@ export async function isFerretDB(client: MongoClient): Promise<boolean> {
 }
 
 /**
- * One client per process. On FerretDB 1.x the client keeps a single connection: FerretDB applies
- * an update as read-modify-write without isolation (FerretDB issue #3040), so two connections
- * updating one document lose writes (measured: 19 of 100 concurrent `$inc` survive), while one
- * connection's commands run in order (findByIds alone reads through a pool of its own). MongoDB
- * keeps the driver's pool.
+ * One client per process, with the driver's connection pool on MongoDB and on the project's
+ * patched FerretDB alike: the patches make FerretDB's updates and findAndModify atomic (stock 1.24
+ * lost concurrent updates, so this client used to keep a single connection there).
  */
 export async function connectMongo(url: string, options: ConnectOptions = {}): Promise<MongoClient> {
-  const probe = await open(url, {});
-  const ferretdb = await isFerretDB(probe);
-  await probe.close();
-  const client = await open(url, options, ferretdb ? 1 : undefined);
-  if (ferretdb) {
-    const reads = await open(url, options, POINT_READ_CONNECTIONS);
-    client.once('topologyClosed', () => void reads.close());
-    pointReadPools.set(client, reads);
-  }
-  return client;
+  return open(url, options);
 }
 
 /**
- * FerretDB clients and their pool for findByIds' point reads: reads take no part in FerretDB's
- * lost updates, so one batch's point reads run side by side instead of queueing on the writer's
- * single connection.
+ * Longest `$in` list the patched FerretDB hands to PostgreSQL's indexes (its `maxInPushdown`);
+ * a longer one is evaluated by decoding the whole collection, so findByIds splits longer lists.
  */
-const pointReadPools = new WeakMap<MongoClient, MongoClient>();
-const POINT_READ_CONNECTIONS = 8;
+export const IN_BATCH = 100;
 
 /**
  * The documents with these `_id`s that also match `filter`, in no particular order: a DataLoader's
- * batch. MongoDB: one `$in` query on the `_id` index. FerretDB 1.24 evaluates `$in` itself after
- * decoding every document of the collection, but hands `_id` equality to PostgreSQL: there, one
- * point query per id (20 of 10,000 users: 675 ms as one `$in`, 151 ms as 20 point queries on one
- * connection), run side by side on the client's pool for point reads.
+ * batch, as `_id: {$in: ids}` queries of up to IN_BATCH ids (index lookups on MongoDB and on the
+ * patched FerretDB). It used to send one point read per id on FerretDB, which stock 1.24 needed;
+ * callers may as well query `$in` themselves now.
  */
 export async function findByIds<T extends Document>(
   collection: Collection<T>,
   ids: readonly unknown[],
   filter: Filter<T> = {},
 ): Promise<WithId<T>[]> {
-  if (ids.length === 0) return [];
-  const reads = pointReadPools.get(collection.db.client);
-  if (!reads) return collection.find({ ...filter, _id: { $in: [...ids] } } as Filter<T>).toArray();
-  const target = reads.db(collection.dbName).collection<T>(collection.collectionName);
-  const found: (WithId<T> | null)[] = await Promise.all(
-    ids.map((_id) => target.findOne({ ...filter, _id } as Filter<T>)),
+  const batches: unknown[][] = [];
+  for (let start = 0; start < ids.length; start += IN_BATCH) batches.push(ids.slice(start, start + IN_BATCH));
+  const found = await Promise.all(
+    batches.map((batch) => collection.find({ ...filter, _id: { $in: batch } } as Filter<T>).toArray()),
   );
-  return found.filter((document) => document !== null);
+  return found.flat();
 }
 
 /** Each subgraph owns one database, `<prefix><subgraph>`. */
@@ -125,25 +108,19 @@ export async function insertMissing<T extends Document>(
 }
 
 /**
- * Update statements per `update` command sent by `updateEach`. FerretDB 1.24 keeps the backend
- * connection of every statement's read open until the whole command ends (a `defer` inside its
- * per-statement loop) and each statement's write needs one more, from a pool of 50 by default: a
- * command of 50 updates (a fan-out's counters, a post's index terms) deadlocks FerretDB for every
- * client. Small commands keep concurrent writers far from the pool's size.
+ * Applies the updates in one unordered `bulkWrite`. (Stock FerretDB 1.24 hung on an `update`
+ * command of 50 statements, holding a backend connection per statement; the patched one releases
+ * each, so this no longer splits the batch into commands of 8.)
  */
-export const UPDATES_PER_COMMAND = 8;
-
-/** Applies the updates, unordered, UPDATES_PER_COMMAND statements per round trip. */
 export async function updateEach<T extends Document>(
   collection: Collection<T>,
   updates: readonly UpdateOneModel<T>[],
 ): Promise<void> {
-  for (let start = 0; start < updates.length; start += UPDATES_PER_COMMAND) {
-    await collection.bulkWrite(
-      updates.slice(start, start + UPDATES_PER_COMMAND).map((updateOne) => ({ updateOne })),
-      { ordered: false },
-    );
-  }
+  if (updates.length === 0) return;
+  await collection.bulkWrite(
+    updates.map((updateOne) => ({ updateOne })),
+    { ordered: false },
+  );
 }
 
 /** Parses a client-supplied id; null when it cannot be an ObjectId (so lookups find nothing). */

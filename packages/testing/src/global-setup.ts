@@ -35,8 +35,11 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
             track<RunningRabbitNode>(started),
           ),
     ]);
+    // For scan checks (@micropost/testing seqScansDuring): the embedded FerretDB's PostgreSQL.
+    const postgresUrl = ferret?.postgresUrl ?? (set('POSTGRES_URL') ? process.env.POSTGRES_URL : undefined);
     provide('micropostServices', {
       mongoUrl: ferret?.url ?? process.env.MONGO_URL!,
+      ...(postgresUrl === undefined ? {} : { postgresUrl }),
       amqpUrl: rabbit?.amqpUrl ?? process.env.AMQP_URL!,
       managementUrl: rabbit?.managementUrl ?? process.env.RABBITMQ_MANAGEMENT_URL!,
     });

@@ -1,25 +1,32 @@
-export interface WaitForOptions {
+export interface WaitForOptions<T> {
   timeoutMs?: number;
   intervalMs?: number;
   /** Explains what never happened; becomes the error message on timeout. */
   message: string;
+  /**
+   * When a probe's value counts as done. Default: anything but undefined, null, false and 0, so
+   * that a lookup that found nothing (null) or a count still at zero is "not yet" rather than a pass.
+   */
+  until?: (value: T) => boolean;
 }
 
+const isSomething = (value: unknown) => value !== undefined && value !== null && value !== false && value !== 0;
+
 /**
- * Polls `probe` until it yields something other than undefined/false and returns that value.
- * Tests wait for eventual effects (events, projections) with this instead of fixed sleeps.
- * A probe that throws is treated as "not yet"; its last error is appended on timeout.
+ * Polls `probe` until its value is done (see `until`) and returns that value. Tests wait for
+ * eventual effects (events, projections) with this instead of fixed sleeps. A probe that throws is
+ * treated as "not yet"; its last error is appended on timeout.
  */
 export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  { timeoutMs = 10_000, intervalMs = 50, message }: WaitForOptions,
-): Promise<T> {
+  probe: () => Promise<T>,
+  { timeoutMs = 10_000, intervalMs = 50, message, until = isSomething }: WaitForOptions<T>,
+): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (until(value)) return value as Exclude<T, undefined | null | false>;
     } catch (error) {
       lastError = error;
     }

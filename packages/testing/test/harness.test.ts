@@ -54,6 +54,16 @@ describe('test harness', () => {
     await expect(waitFor(async () => ++calls >= 3 && calls, { message: 'never' })).resolves.toBe(3);
   });
 
+  it('waitFor keeps waiting through null, 0 and undefined unless told they are done', async () => {
+    const values = [undefined, null, 0, false, 'found'];
+    let call = 0;
+    await expect(waitFor(async () => values[call++], { intervalMs: 1, message: 'never' })).resolves.toBe('found');
+    let count = 3;
+    await expect(
+      waitFor(async () => --count, { intervalMs: 1, message: 'never', until: (value) => value === 0 }),
+    ).resolves.toBe(0);
+  });
+
   it('waitFor times out with the message', async () => {
     await expect(
       waitFor(async () => false, { timeoutMs: 200, intervalMs: 20, message: 'the thing never happened' }),

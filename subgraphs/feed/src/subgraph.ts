@@ -41,3 +41,6 @@ export const feedSubgraph = defineSubgraph({
     };
   },
 });
+
+/** The default export is what the app loads for this package's entry in subgraphs/registry.ts. */
+export default feedSubgraph;

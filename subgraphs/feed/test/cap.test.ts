@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import {
-  createTestServices,
-  graphql,
-  registerAccount,
-  startTestGraph,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, graphql, registerAccount, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { TIMELINE_CAP, TimelineStore, TRIM_SLACK, type TimelineEntry } from '../src/timeline-store.ts';

@@ -4,11 +4,10 @@ import {
   errorCodes,
   graphql,
   registerAccount,
-  startTestGraph,
   waitFor,
-  type TestGraph,
   type TestServices,
 } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { followsSubgraph } from '@micropost/follows';
 import { postsSubgraph } from '@micropost/posts';
 import { usersSubgraph } from '@micropost/users';

@@ -2,14 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type Db } from 'mongodb';
 import { createEvent, type EventEnvelope, type EventType, type EventData } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import {
-  createTestServices,
-  registerAccount,
-  startTestGraph,
-  waitFor,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, registerAccount, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { EVENT_RETENTION_MS, FeedEventLog } from '../src/event-log.ts';
 import { FeedProjector } from '../src/event-handlers.ts';

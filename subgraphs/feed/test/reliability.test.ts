@@ -5,14 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import amqp from 'amqplib';
 import { startRabbitNode, type RunningRabbitNode } from '@micropost/infra';
-import {
-  createTestServices,
-  registerAccount,
-  startTestGraph,
-  waitFor,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, registerAccount, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { EXCHANGE, EventPublisher, QUEUE, newId, openFeedStore, postData, waitForFeed } from './support.ts';

@@ -4,11 +4,10 @@ import {
   errorCodes,
   graphql,
   registerAccount,
-  startTestGraph,
   waitFor,
-  type TestGraph,
   type TestServices,
 } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { feedSubgraph } from '../src/subgraph.ts';
 import { EventPublisher, FeedUpdates, HOME_FEED_IDS, homeFeedIds, newId, postData, waitForFeed } from './support.ts';

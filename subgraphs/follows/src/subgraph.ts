@@ -25,3 +25,6 @@ export const followsSubgraph = defineSubgraph({
     };
   },
 });
+
+/** The default export is what the app loads for this package's entry in subgraphs/registry.ts. */
+export default followsSubgraph;

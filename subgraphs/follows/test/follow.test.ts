@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId } from 'mongodb';
 import { usersSubgraph } from '@micropost/users';
-import {
-  createTestServices,
-  errorCodes,
-  graphql,
-  startTestGraph,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, errorCodes, graphql, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { counts, follow, register, unfollow, type Account } from './helpers.ts';
 

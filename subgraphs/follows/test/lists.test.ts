@@ -2,14 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { isFerretDB } from '@micropost/mongo';
 import { usersSubgraph } from '@micropost/users';
-import {
-  createTestServices,
-  errorCodes,
-  graphql,
-  startTestGraph,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, errorCodes, graphql, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { RECONCILER_COMMENT } from '../src/follow-store.ts';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { follow, register, type Account } from './helpers.ts';

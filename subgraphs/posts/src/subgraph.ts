@@ -29,3 +29,6 @@ export const postsSubgraph = defineSubgraph({
     };
   },
 });
+
+/** The default export is what the app loads for this package's entry in subgraphs/registry.ts. */
+export default postsSubgraph;

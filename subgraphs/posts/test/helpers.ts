@@ -1,11 +1,5 @@
-import {
-  createTestServices,
-  graphql,
-  startTestGraph,
-  type TestAccount,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, graphql, type TestAccount, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { postsSubgraph } from '../src/subgraph.ts';
 

@@ -24,3 +24,6 @@ export const searchSubgraph = defineSubgraph({
     };
   },
 });
+
+/** The default export is what the app loads for this package's entry in subgraphs/registry.ts. */
+export default searchSubgraph;

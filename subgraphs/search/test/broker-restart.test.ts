@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent } from '@micropost/events';
 import { startRabbitNode, type RunningRabbitNode } from '@micropost/infra';
-import { createTestServices, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { allPages, newId, Publisher } from './helpers.ts';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, startTestGraph, waitFor, type TestGraph, type TestServices } from '@micropost/testing';
+import { createTestServices, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { createEvent, type EventEnvelope } from '@micropost/events';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { newId, postIds, Publisher, publishRaw, snapshot, userIds, waitForAcks } from './helpers.ts';

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestServices,
-  graphql,
-  startTestGraph,
-  waitFor,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, graphql, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { postsSubgraph } from '@micropost/posts';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';

@@ -22,3 +22,6 @@ export const usersSubgraph = defineSubgraph({
     };
   },
 });
+
+/** The default export is what the app loads for this package's entry in subgraphs/registry.ts. */
+export default usersSubgraph;

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestServices,
-  errorCodes,
-  graphql,
-  startTestGraph,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, errorCodes, graphql, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 
 const REGISTER = /* GraphQL */ `

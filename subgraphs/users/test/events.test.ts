@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestServices,
-  tapEvents,
-  type EventTap,
-  graphql,
-  startTestGraph,
-  waitFor,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, tapEvents, type EventTap, graphql, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 
 let services: TestServices;

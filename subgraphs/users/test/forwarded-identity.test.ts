@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
-import {
-  createTestServices,
-  errorCodes,
-  graphql,
-  startTestGraph,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
+import { createTestServices, errorCodes, graphql, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 
 let services: TestServices;

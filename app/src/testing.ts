@@ -1,5 +1,5 @@
 import type { CommandStartedEvent } from 'mongodb';
-import { startGraph } from '@micropost/router/graph';
+import { startGraph } from './graph.ts';
 import type { RunningService, SubgraphDefinition } from '@micropost/server';
 
 export interface TestGraph {

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
-import {
-  createTestServices,
-  graphql,
-  startTestGraph,
-  waitFor,
-  type TestGraph,
-  type TestServices,
-} from '@micropost/testing';
-import { usersSubgraph } from '@micropost/users';
+import { createTestServices, graphql, waitFor, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '../src/testing.ts';
+import { loadSubgraphs } from '../src/app.ts';
 
 // The subscription endpoint's own rules, on one server: tokens that expire, origins, cleanup.
 const TOKEN_TTL_SECONDS = 2;
@@ -20,7 +14,7 @@ beforeAll(async () => {
   services = await createTestServices();
   graph = await startTestGraph(
     services.env({ TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS), ALLOWED_ORIGINS: 'http://app.example' }),
-    [usersSubgraph],
+    await loadSubgraphs(),
   );
 });
 afterAll(async () => {

@@ -3,8 +3,8 @@ import { amqpEnv, logEnv, parseEnv } from '@micropost/config';
 import { createEventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { startSubgraph, type RunningService, type SubgraphDefinition } from '@micropost/server';
-import { startRouter } from './router.ts';
-import { subgraphUrlVariable } from './subgraphs.ts';
+import { startRouter } from '@micropost/router';
+import { subgraphUrlVariable } from '@micropost/router/subgraphs';
 
 export interface GraphOptions {
   /** Sees each subgraph's database commands, by subgraph name. */

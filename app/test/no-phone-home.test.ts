@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestServices, graphql, startTestGraph, type TestGraph, type TestServices } from '@micropost/testing';
-import { usersSubgraph } from '@micropost/users';
+import { createTestServices, graphql, type TestServices } from '@micropost/testing';
+import { startTestGraph, type TestGraph } from '../src/testing.ts';
+import { loadSubgraphs } from '../src/app.ts';
 
 /** Every host a TCP client socket is opened to in this process. */
 const contacted: string[] = [];
@@ -33,7 +34,7 @@ const isLocal = (host: string) => /^(127\.|::1$|\[::1\]$|localhost$|::ffff:127\.
 describe('a running graph', () => {
   it('contacts nothing beyond loopback (no usage reporting, no cloud metadata probes)', async () => {
     services = await createTestServices();
-    graph = await startTestGraph(services.env(), [usersSubgraph]);
+    graph = await startTestGraph(services.env(), await loadSubgraphs());
     await graphql(graph.url, `mutation { register(handle: "quiet", password: "password 123") { token } }`);
     // Telemetry probes fire asynchronously after start-up: give them a moment to show themselves.
     await sleep(1_500);

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { findPostgresBin, run } from '@micropost/infra';
+import { waitFor } from './wait-for.ts';
+
+/** PostgreSQL's scan counters of one table (FerretDB: one table per collection, one schema per database). */
+export interface TableScans {
+  /** `schema.table`; FerretDB names a collection's table `<collection>_<hash>`. */
+  table: string;
+  rows: number;
+  seqScan: number;
+  idxScan: number;
+}
+
+/** A table that PostgreSQL read sequentially during an action. */
+export interface SeqScan {
+  table: string;
+  rows: number;
+  /** Sequential scans during the action. */
+  seqScans: number;
+  /** Index scans during the action. */
+  idxScans: number;
+}
+
+export interface ScanCheckOptions {
+  /** The embedded FerretDB's PostgreSQL: `inject('micropostServices').postgresUrl`. */
+  postgresUrl: string;
+  /** Only schemas (= MongoDB databases) whose name starts with this, e.g. a test's dbPrefix. */
+  schemaPrefix: string;
+  /** Sequential scans of smaller tables are not reported (a few pages: PostgreSQL may rightly prefer them). */
+  minRows?: number;
+  /**
+   * How long the counters must stay unchanged to count as settled. PostgreSQL 15 backends publish
+   * their counters when idle, but at most once a second: a busier backend's are held back up to
+   * 10 s (PGSTAT_IDLE_INTERVAL), so anything shorter can miss scans.
+   */
+  quietMs?: number;
+  timeoutMs?: number;
+}
+
+function psql(): string {
+  const bin = findPostgresBin();
+  return bin === undefined ? 'psql' : join(bin, 'psql');
+}
+
+/** Reads `pg_stat_user_tables` for the schemas starting with `schemaPrefix`. */
+export async function readTableScans(postgresUrl: string, schemaPrefix: string): Promise<TableScans[]> {
+  // Inlined into the SQL (psql -c does not interpolate variables): so only plain names.
+  if (!/^[A-Za-z0-9_]*$/.test(schemaPrefix)) throw new Error(`schemaPrefix must be [A-Za-z0-9_]*, not ${schemaPrefix}`);
+  const sql =
+    "SELECT schemaname || '.' || relname, n_live_tup, seq_scan, coalesce(idx_scan, 0) FROM pg_stat_user_tables " +
+    `WHERE starts_with(schemaname, '${schemaPrefix}') ORDER BY 1`;
+  const result = await run(
+    psql(),
+    ['-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl, '-c', sql],
+    {
+      timeoutMs: 15_000,
+    },
+  );
+  if (result.code !== 0) throw new Error(`psql failed (${result.code ?? result.signal}): ${result.output}`);
+  return result.output
+    .split('\n')
+    .filter((line) => line.includes('\t'))
+    .map((line) => {
+      const [table = '', rows, seqScan, idxScan] = line.split('\t');
+      return { table, rows: Number(rows), seqScan: Number(seqScan), idxScan: Number(idxScan) };
+    });
+}
+
+/** Polls until the counters have not changed for `quietMs`, and returns them. */
+async function settled(options: ScanCheckOptions): Promise<Map<string, TableScans>> {
+  const { postgresUrl, schemaPrefix, quietMs = 10_500, timeoutMs = 90_000 } = options;
+  let last = '';
+  let since = Date.now();
+  return waitFor(
+    async () => {
+      const tables = await readTableScans(postgresUrl, schemaPrefix);
+      const now = JSON.stringify(tables);
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+        return undefined;
+      }
+      return Date.now() - since >= quietMs && new Map(tables.map((table) => [table.table, table]));
+    },
+    { timeoutMs, intervalMs: 250, message: `PostgreSQL's scan counters of ${schemaPrefix}* never settled` },
+  );
+}
+
+/** What one action made PostgreSQL scan. */
+export interface ScanReport<T> {
+  result: T;
+  /** Tables of more than `minRows` rows read sequentially. */
+  seqScans: SeqScan[];
+  /** Index scans of the schemas' tables. */
+  idxScans: number;
+}
+
+/**
+ * Runs `action` between two settled readings of `pg_stat_user_tables` and reports the tables of
+ * more than `minRows` rows (default 300) that PostgreSQL read sequentially meanwhile, and the number
+ * of index scans. Slow (two quiet periods of ~10 s): measure several requests in one action.
+ */
+export async function seqScansDuring<T>(options: ScanCheckOptions, action: () => Promise<T>): Promise<ScanReport<T>> {
+  const [report] = await seqScansDuringEach(options, [action]);
+  return report!;
+}
+
+/** seqScansDuring for actions run one after the other, sharing the settled readings between them. */
+export async function seqScansDuringEach<T>(
+  options: ScanCheckOptions,
+  actions: readonly (() => Promise<T>)[],
+): Promise<ScanReport<T>[]> {
+  const { minRows = 300 } = options;
+  const reports: ScanReport<T>[] = [];
+  let before = await settled(options);
+  for (const action of actions) {
+    const result = await action();
+    const after = await settled(options);
+    const seqScans: SeqScan[] = [];
+    let idxScans = 0;
+    for (const [table, now] of after) {
+      const then = before.get(table) ?? { table, rows: 0, seqScan: 0, idxScan: 0 };
+      idxScans += now.idxScan - then.idxScan;
+      if (now.seqScan > then.seqScan && Math.max(now.rows, then.rows) > minRows) {
+        const idx = now.idxScan - then.idxScan;
+        seqScans.push({ table, rows: now.rows, seqScans: now.seqScan - then.seqScan, idxScans: idx });
+      }
+    }
+    reports.push({ result, seqScans, idxScans });
+    before = after;
+  }
+  return reports;
+}
