@@ -18,7 +18,7 @@ step('services: FerretDB built, RabbitMQ installed', 'npx', ['tsx', 'scripts/pre
 
 step('typecheck every workspace (turbo)', 'npx', ['turbo', 'run', 'typecheck'], { TURBO_TELEMETRY_DISABLED: '1' });
 step('typecheck the root scripts', 'npx', ['tsc', '-p', '.']);
-// The browser test (web/test) opens the built client as the routers serve it.
+// The browser test (app/test/web-client.test.ts) opens the built client as the routers serve it.
 buildWebIfStale();
 
 console.log('• tests (vitest)');

@@ -95,7 +95,9 @@ export function createMicropostClient(session: Session | null, onSessionEnded: (
     ws = createClient({
       url: `${protocol}//${window.location.host}/graphql`,
       connectionParams: () => ({ authorization: `Bearer ${session.token}` }),
-      lazy: false,
+      // Opens with the first subscription (the notifications, as soon as someone is signed in), so a
+      // client that is created but never used (React's development double render) opens no socket.
+      lazy: true,
       keepAlive: 10_000,
       retryAttempts: Number.POSITIVE_INFINITY,
       // 4401: the token expired; 4403: it was refused. Anything else (a server restarting, the
