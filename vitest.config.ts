@@ -10,7 +10,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
   },
   test: {
-    include: ['{packages,subgraphs,router,app,bench,scripts}/**/test/**/*.test.ts'],
+    include: ['{packages,subgraphs,router,app,bench,scripts,web}/**/test/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     globalSetup: ['./packages/testing/src/global-setup.ts'],
     testTimeout: 30_000,

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Runs a command with inherited stdio from the repo root; returns its exit status. */
-export function run(command, args, env = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+/** Runs a command with inherited stdio (from the repo root unless `cwd`); returns its exit status. */
+export function run(command, args, env = {}, cwd = root) {
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, ...env } });
   if (result.error) {
     console.error(`Could not run ${command}: ${result.error.message}`);
     return 1;

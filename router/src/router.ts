@@ -19,6 +19,7 @@ import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
+import { WEB_DIST, serveStaticFiles } from './static-files.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
@@ -107,12 +108,16 @@ export async function startRouter(
     let live: LiveService | undefined;
     httpServer.on(
       'request',
-      graphqlRequestListener({
-        apollo,
-        context: (request: http.IncomingMessage) => authenticator.contextForRequest(request),
-        ready: async () => live !== undefined,
-        health: () => ({ liveSubscriptions: live?.hub.subscriptionCount ?? 0 }),
-      }),
+      // The web client at `/` (when built); GraphQL, /health and /ready as before.
+      serveStaticFiles(
+        WEB_DIST,
+        graphqlRequestListener({
+          apollo,
+          context: (request: http.IncomingMessage) => authenticator.contextForRequest(request),
+          ready: async () => live !== undefined,
+          health: () => ({ liveSubscriptions: live?.hub.subscriptionCount ?? 0 }),
+        }),
+      ),
     );
 
     const bus =

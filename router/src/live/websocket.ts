@@ -51,8 +51,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
-    verifyClient: ({ origin }, done) => {
-      if (origin === undefined || allowed.has(origin)) return done(true);
+    verifyClient: ({ origin, req }, done) => {
+      // The web client this router serves is same-origin wherever it is opened (the balancer, or a
+      // server's own port); tokens travel in connectionParams, never in cookies.
+      const sameOrigin = origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`;
+      if (origin === undefined || allowed.has(origin) || sameOrigin) return done(true);
       logger.warn({ origin }, 'refused a WebSocket from an origin not in ALLOWED_ORIGINS');
       done(false, 403, 'Origin not allowed');
     },
