@@ -18,6 +18,7 @@ import {
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
+import { routerReadiness } from './readiness.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
 
@@ -105,12 +106,13 @@ export async function startRouter(
     const tokens = new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS);
     const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
     let live: LiveService | undefined;
+    let ready = async () => false;
     httpServer.on(
       'request',
       graphqlRequestListener({
         apollo,
         context: (request: http.IncomingMessage) => authenticator.contextForRequest(request),
-        ready: async () => live !== undefined,
+        ready: () => ready(),
         health: () => ({ liveSubscriptions: live?.hub.subscriptionCount ?? 0 }),
       }),
     );
@@ -140,6 +142,7 @@ export async function startRouter(
       logger,
     });
     live = liveService;
+    ready = routerReadiness(bus, [...urls.values()]);
     stack.push(() => liveService.stop());
 
     const port = await listen(httpServer, env.PORT, env.HOST);
