@@ -5,7 +5,7 @@ import { SERVER_ENTRY, settleQueues, startNodeProcess, startStack, type NodeProc
 import { FAULT_PROFILES, type FaultName, type FaultsConfig } from './config.ts';
 import { Subscribers } from './subscribers.ts';
 import { DOCUMENTED_CODES, Traffic, createUsers, type RequestRecord } from './traffic.ts';
-import { findMissing, missingCount, type Missing } from './verify.ts';
+import { Verifier, missingCount, type Missing } from './verify.ts';
 
 export interface FaultOutcome {
   fault: FaultName;
@@ -109,13 +109,13 @@ export async function runFaults(options: { config?: FaultsConfig } = {}): Promis
     await waitForSubscriptions(servers, config.subscribers);
     traffic = new Traffic(stack.balancerUrl, users, config);
     traffic.start();
-    const context = {
+    const verifier = new Verifier({
       url: stack.balancerUrl,
       mongo: stack.mongo,
       dbPrefix: stack.dbPrefix,
       users,
       token: users[0]!.token,
-    };
+    });
     const env = (server: 'a' | 'b') =>
       server === 'a' && proxy ? { ...stack.env, AMQP_URL: proxy.rewriteUrl(stack.env.AMQP_URL!) } : stack.env;
     const restart = async (server: 'a' | 'b') => {
@@ -163,7 +163,7 @@ export async function runFaults(options: { config?: FaultsConfig } = {}): Promis
             traffic,
             subscribers,
             servers,
-            verify: (posts, likes) => findMissing(context, posts, likes),
+            verify: (posts, likes) => verifier.findMissing(posts, likes),
           }),
         );
         const last = outcomes.at(-1)!;
@@ -180,10 +180,10 @@ export async function runFaults(options: { config?: FaultsConfig } = {}): Promis
     // Losses are judged once, at the end, with every fault healed: each acknowledged write of each phase.
     say('final check of every acknowledged write…');
     const deadline = Date.now() + config.convergeTimeoutMs;
-    let missing = await findMissing(context, traffic.posts, traffic.likes);
+    let missing = await verifier.findMissing(traffic.posts, traffic.likes);
     while (missingCount(missing) > 0 && Date.now() < deadline) {
       await sleep(1_000);
-      missing = await findMissing(context, traffic.posts, traffic.likes);
+      missing = await verifier.findMissing(traffic.posts, traffic.likes);
     }
     const lostIds = new Set(Object.values(missing).flat());
     for (const outcome of outcomes) {
@@ -318,7 +318,7 @@ async function runPhase(fault: FaultName, config: FaultsConfig, deps: PhaseDeps)
       }
     }
     if (Date.now() > deadline) break;
-    await sleep(500);
+    await sleep(1_000);
   }
   const remaining = healedAt + config.afterMs - Date.now();
   if (remaining > 0) await sleep(remaining);

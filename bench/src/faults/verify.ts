@@ -1,5 +1,6 @@
 import { ObjectId, type MongoClient } from 'mongodb';
 import { gql } from '../load.ts';
+import { pool } from '../progress.ts';
 import type { AckedLike, AckedPost, User } from './traffic.ts';
 
 /** What is still missing of a set of acknowledged writes, per place it must reach. */
@@ -23,76 +24,92 @@ export const missingCount = (missing: Missing) =>
   missing.likes.length +
   missing.counters.length;
 
+/** Point reads in flight at once: the checks must not starve the projections they watch. */
+const READS_IN_FLIGHT = 4;
+
 /**
  * Checks acknowledged writes against every place they must reach: readable through the API, in every
- * follower's timeline (feed), in the search index, likes stored and counted. Reads the projections'
- * collections directly (one scan each), the posts through the balancer.
+ * follower's timeline (feed), in the search index, likes stored and counted. What has been seen once
+ * is remembered (a timeline may later trim it), so each round reads only what is still missing, by
+ * `_id` point reads: whole-collection scans every second on FerretDB slowed the very consumers
+ * whose convergence they measured.
  */
-export async function findMissing(
-  context: { url: string; mongo: MongoClient; dbPrefix: string; users: readonly User[]; token: string },
-  posts: readonly AckedPost[],
-  likes: readonly AckedLike[],
-): Promise<Missing> {
-  const { mongo, dbPrefix } = context;
-  const missing: Missing = { unreadable: [], feed: [], search: [], likes: [], counters: [] };
-  if (posts.length === 0 && likes.length === 0) return missing;
+export class Verifier {
+  readonly #readable = new Set<string>();
+  readonly #timeline = new Set<string>();
+  readonly #indexed = new Set<string>();
 
-  const likeCounts = new Map<string, number>();
-  const postIds = [...new Set([...posts.map((post) => post.id), ...likes.map((like) => like.postId)])];
-  for (let start = 0; start < postIds.length; start += 25) {
-    const chunk = postIds.slice(start, start + 25);
-    const query = `{ ${chunk.map((id, i) => `p${i}: post(id: ${JSON.stringify(id)}) { id likeCount }`).join(' ')} }`;
-    const data = await gql<Record<string, { id: string; likeCount: number } | null>>(
-      context.url,
-      query,
-      {},
-      context.token,
+  constructor(
+    readonly context: { url: string; mongo: MongoClient; dbPrefix: string; users: readonly User[]; token: string },
+  ) {}
+
+  async findMissing(posts: readonly AckedPost[], likes: readonly AckedLike[]): Promise<Missing> {
+    const { mongo, dbPrefix } = this.context;
+    const missing: Missing = { unreadable: [], feed: [], search: [], likes: [], counters: [] };
+    if (posts.length === 0 && likes.length === 0) return missing;
+
+    // Like counts of every post concerned (they change), readability of the posts not yet seen.
+    const likeCounts = new Map<string, number>();
+    const counted = [...new Set(likes.map((like) => like.postId))];
+    const toRead = [...new Set([...posts.map((post) => post.id).filter((id) => !this.#readable.has(id)), ...counted])];
+    for (let start = 0; start < toRead.length; start += 25) {
+      const chunk = toRead.slice(start, start + 25);
+      const query = `{ ${chunk.map((id, i) => `p${i}: post(id: ${JSON.stringify(id)}) { id likeCount }`).join(' ')} }`;
+      const data = await gql<Record<string, { id: string; likeCount: number } | null>>(
+        this.context.url,
+        query,
+        {},
+        this.context.token,
+      );
+      chunk.forEach((id, i) => {
+        const post = data[`p${i}`];
+        if (!post) return;
+        this.#readable.add(id);
+        likeCounts.set(id, post.likeCount);
+      });
+    }
+    for (const post of posts) if (!this.#readable.has(post.id)) missing.unreadable.push(post.id);
+
+    const timelines = mongo.db(`${dbPrefix}feed`).collection<{ _id: string }>('timelines');
+    const pairs = posts.flatMap((post) =>
+      this.context.users
+        .filter((user) => user.id !== post.authorId)
+        .map((follower) => `${follower.id}/${post.id}`)
+        .filter((key) => !this.#timeline.has(key)),
     );
-    chunk.forEach((id, i) => {
-      const post = data[`p${i}`];
-      if (post) likeCounts.set(id, post.likeCount);
+    await pool(pairs, READS_IN_FLIGHT, async (key) => {
+      if (await timelines.findOne({ _id: key }, { projection: { _id: 1 } })) this.#timeline.add(key);
     });
-  }
-  for (const post of posts) if (!likeCounts.has(post.id)) missing.unreadable.push(post.id);
+    const feedMissing = new Set(pairs.filter((key) => !this.#timeline.has(key)).map((key) => key.split('/')[1]!));
+    missing.feed.push(...feedMissing);
 
-  const timelines = new Set(
-    (
-      await mongo
-        .db(`${dbPrefix}feed`)
-        .collection<{ _id: string }>('timelines')
-        .find({}, { projection: { _id: 1 } })
-        .toArray()
-    ).map((entry) => entry._id),
-  );
-  for (const post of posts) {
-    const followers = context.users.filter((user) => user.id !== post.authorId);
-    if (followers.some((follower) => !timelines.has(`${follower.id}/${post.id}`))) missing.feed.push(post.id);
-  }
+    const index = mongo.db(`${dbPrefix}search`).collection<{ _id: string; terms?: string[] }>('posts');
+    await pool(
+      posts.filter((post) => !this.#indexed.has(post.id)),
+      READS_IN_FLIGHT,
+      async (post) => {
+        const entry = await index.findOne({ _id: post.id }, { projection: { _id: 1, terms: 1 } });
+        if (entry?.terms?.length) this.#indexed.add(post.id);
+      },
+    );
+    for (const post of posts) if (!this.#indexed.has(post.id)) missing.search.push(post.id);
 
-  const indexed = new Set(
-    (
-      await mongo
-        .db(`${dbPrefix}search`)
-        .collection<{ _id: string; terms?: string[] }>('posts')
-        .find({}, { projection: { _id: 1, terms: 1 } })
-        .toArray()
-    )
-      .filter((entry) => entry.terms?.length)
-      .map((entry) => entry._id),
-  );
-  for (const post of posts) if (!indexed.has(post.id)) missing.search.push(post.id);
-
-  const stored = new Map<string, Set<string>>();
-  for (const like of await mongo
-    .db(`${dbPrefix}posts`)
-    .collection<{ postId: ObjectId; userId: string }>('likes')
-    .find({ postId: { $in: postIds.map((id) => new ObjectId(id)) } }, { projection: { postId: 1, userId: 1 } })
-    .toArray()) {
-    const key = like.postId.toHexString();
-    stored.set(key, (stored.get(key) ?? new Set()).add(like.userId));
+    if (counted.length === 0) return missing;
+    const stored = new Map<string, Set<string>>();
+    for (const like of await mongo
+      .db(`${dbPrefix}posts`)
+      .collection<{ postId: ObjectId; userId: string }>('likes')
+      .find({ postId: { $in: counted.map((id) => new ObjectId(id)) } }, { projection: { postId: 1, userId: 1 } })
+      .toArray()) {
+      const key = like.postId.toHexString();
+      stored.set(key, (stored.get(key) ?? new Set()).add(like.userId));
+    }
+    for (const like of likes)
+      if (!stored.get(like.postId)?.has(like.userId)) missing.likes.push(`${like.userId}→${like.postId}`);
+    for (const id of counted) {
+      const count = likeCounts.get(id);
+      if (count === undefined || count !== (stored.get(id)?.size ?? 0)) missing.counters.push(id);
+    }
+    return missing;
   }
-  for (const like of likes)
-    if (!stored.get(like.postId)?.has(like.userId)) missing.likes.push(`${like.userId}→${like.postId}`);
-  for (const [id, count] of likeCounts) if (count !== (stored.get(id)?.size ?? 0)) missing.counters.push(id);
-  return missing;
 }
