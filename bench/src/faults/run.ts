@@ -185,7 +185,8 @@ export async function runFaults(options: { config?: FaultsConfig } = {}): Promis
       await sleep(1_000);
       missing = await verifier.findMissing(traffic.posts, traffic.likes);
     }
-    const lostIds = new Set(Object.values(missing).flat());
+    const { feedEntries: _, ...counted } = missing;
+    const lostIds = new Set(Object.values(counted).flat());
     for (const outcome of outcomes) {
       const phase = phases.get(outcome)!;
       const inPhase = (at: number) => at >= phase.start && at < phase.end;
@@ -196,11 +197,13 @@ export async function runFaults(options: { config?: FaultsConfig } = {}): Promis
       outcome.lostDetail = {
         unreadable: pick(missing.unreadable),
         feed: pick(missing.feed),
+        feedEntries: (missing.feedEntries ?? []).filter((key) => posts.some((post) => key.endsWith(`/${post.id}`))),
         search: pick(missing.search),
         likes: missing.likes.filter((key) => likes.some((like) => key === `${like.userId}→${like.postId}`)),
         counters: pick(missing.counters),
       };
-      outcome.lost = new Set(Object.values(outcome.lostDetail).flat()).size;
+      const { feedEntries: __, ...lostCounted } = outcome.lostDetail;
+      outcome.lost = new Set(Object.values(lostCounted).flat()).size;
       outcome.manualRestartNeeded ||= outcome.lost > 0;
       outcome.subscriberMissed = subscribers.received.reduce(
         (sum, seen) => sum + posts.filter((post) => !seen.has(post.id)).length,

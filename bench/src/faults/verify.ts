@@ -9,6 +9,8 @@ export interface Missing {
   unreadable: string[];
   /** Posts absent from at least one follower's home timeline. */
   feed: string[];
+  /** Which timelines lack them: `<follower>/<post>` (a diagnosis; `feed` counts). */
+  feedEntries?: string[];
   /** Posts the search index does not hold. */
   search: string[];
   /** Acknowledged likes not stored. */
@@ -17,7 +19,7 @@ export interface Missing {
   counters: string[];
 }
 
-export const missingCount = (missing: Missing) =>
+export const missingCount = (missing: Missing): number =>
   missing.unreadable.length +
   missing.feed.length +
   missing.search.length +
@@ -82,6 +84,7 @@ export class Verifier {
     });
     const feedMissing = new Set(pairs.filter((key) => !this.#timeline.has(key)).map((key) => key.split('/')[1]!));
     missing.feed.push(...feedMissing);
+    missing.feedEntries = pairs.filter((key) => !this.#timeline.has(key));
 
     const index = mongo.db(`${dbPrefix}search`).collection<{ _id: string; terms?: string[] }>('posts');
     await pool(
