@@ -43,7 +43,7 @@ export function faultsMarkdown(result: FaultsResult): string {
     );
     if (f.uncleanSamples.length)
       lines.push(
-        `- Unclean error samples: ${f.uncleanSamples.map((s) => `\`${s.replaceAll('`', "'").replaceAll('|', '/')}\``).join('; ')}.`,
+        `- Unclean error samples: ${f.uncleanSamples.map((s) => `\`${s.replaceAll('`', "'").replaceAll('|', '/').replace(/\s+/g, ' ')}\``).join('; ')}.`,
       );
     lines.push(
       `- /ready not 200 for: server A ${(f.notReadyMs.a / 1000).toFixed(1)} s, server B ${(f.notReadyMs.b / 1000).toFixed(1)} s (sampled every 0.5 s).`,
