@@ -9,6 +9,7 @@ import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import {
   RabbitAdmin,
+  exited,
   freePort,
   killOnExit,
   repoRoot,
@@ -17,6 +18,8 @@ import {
   startRabbitNode,
   terminate,
   type RunningBalancer,
+  type RunningFerretDB,
+  type RunningRabbitNode,
 } from '@micropost/infra';
 import { memoryOf, say, sleep, until } from './progress.ts';
 
@@ -30,6 +33,8 @@ export interface NodeProcess {
   /** Lines it printed (last 200). */
   readonly output: string[];
   memory(): { rssMiB: number; peakMiB: number };
+  /** Sends `signal` to the process (SIGKILL: a crash) and resolves once it has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,9 +51,17 @@ export async function startNodeProcess(
     healthPath = '/health',
     timeoutMs = 90_000,
     ready,
-  }: { nodeArgs?: string[]; healthPath?: string; timeoutMs?: number; ready?: (port: number) => Promise<boolean> } = {},
+    port: fixedPort,
+  }: {
+    nodeArgs?: string[];
+    healthPath?: string;
+    timeoutMs?: number;
+    ready?: (port: number) => Promise<boolean>;
+    /** A given port (a restarted server takes its predecessor's, which the balancer knows); default a free one. */
+    port?: number;
+  } = {},
 ): Promise<NodeProcess> {
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
@@ -91,6 +104,12 @@ export async function startNodeProcess(
     url: `http://127.0.0.1:${port}/graphql`,
     output,
     memory: () => memoryOf(child.pid!),
+    kill: async (signal) => {
+      const gone = exited(child);
+      child.kill(signal);
+      await gone;
+      forget();
+    },
     stop: async () => {
       await terminate(child, 15_000);
       forget();
@@ -118,6 +137,9 @@ export interface Stack {
   readonly managementUrl: string;
   readonly a: NodeProcess;
   readonly b: NodeProcess;
+  /** The database and broker this run started (absent with `external`): fault injection stops them. */
+  readonly services?: { readonly ferret: RunningFerretDB; readonly rabbit: RunningRabbitNode };
+  readonly balancerPort: number;
   /** `http://127.0.0.1:<balancer>/graphql` */
   readonly balancerUrl: string;
   stop(): Promise<void>;
@@ -130,7 +152,12 @@ export const SERVER_ENTRY = 'app/src/index.ts';
  * as processes of their own, HAProxy in front of both; all on loopback.
  */
 export async function startStack(
-  options: { external?: ExternalServices; serverNodeArgs?: string[] } = {},
+  options: {
+    external?: ExternalServices;
+    serverNodeArgs?: string[];
+    /** The broker URL a server gets (e.g. through a TCP proxy that a test can cut); default the broker's own. */
+    amqpUrlFor?: (server: 'a' | 'b', amqpUrl: string) => Promise<string>;
+  } = {},
 ): Promise<Stack> {
   const stack: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -139,6 +166,7 @@ export async function startStack(
   };
   try {
     let services = options.external;
+    let started: Stack['services'];
     if (!services) {
       const dir = mkdtempSync(join(tmpdir(), 'micropost-bench-'));
       stack.push(async () => rmSync(dir, { recursive: true, force: true }));
@@ -148,6 +176,7 @@ export async function startStack(
         startFerretDB({ dataDir: join(dir, 'ferretdb'), log: quiet }),
         startRabbitNode({ dir: join(dir, 'rabbitmq'), nodeName: `micropost_bench_${process.pid}`, log: quiet }),
       ]);
+      started = { ferret, rabbit };
       stack.push(
         () => ferret.stop(),
         () => rabbit.stop(),
@@ -181,9 +210,11 @@ export async function startStack(
 
     say('starting server A and server B…');
     const nodeArgs = options.serverNodeArgs ?? [];
+    const envFor = async (server: 'a' | 'b') =>
+      options.amqpUrlFor ? { ...env, AMQP_URL: await options.amqpUrlFor(server, env.AMQP_URL!) } : env;
     const [a, b] = await Promise.all([
-      startNodeProcess('server-a', SERVER_ENTRY, env, { nodeArgs }),
-      startNodeProcess('server-b', SERVER_ENTRY, env, { nodeArgs }),
+      startNodeProcess('server-a', SERVER_ENTRY, await envFor('a'), { nodeArgs }),
+      startNodeProcess('server-b', SERVER_ENTRY, await envFor('b'), { nodeArgs }),
     ]);
     stack.push(
       () => a.stop(),
@@ -217,6 +248,8 @@ export async function startStack(
       managementUrl: services.managementUrl,
       a,
       b,
+      ...(started ? { services: started } : {}),
+      balancerPort,
       balancerUrl: `http://127.0.0.1:${balancerPort}/graphql`,
       stop,
     };

@@ -18,6 +18,7 @@ import {
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
+import { routerReadiness } from './readiness.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { WEB_DIST, serveStaticFiles } from './static-files.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
@@ -106,6 +107,7 @@ export async function startRouter(
     const tokens = new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS);
     const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
     let live: LiveService | undefined;
+    let ready = async () => false;
     httpServer.on(
       'request',
       // The web client at `/` (when built); GraphQL, /health and /ready as before.
@@ -114,7 +116,7 @@ export async function startRouter(
         graphqlRequestListener({
           apollo,
           context: (request: http.IncomingMessage) => authenticator.contextForRequest(request),
-          ready: async () => live !== undefined,
+          ready: () => ready(),
           health: () => ({ liveSubscriptions: live?.hub.subscriptionCount ?? 0 }),
         }),
       ),
@@ -145,6 +147,7 @@ export async function startRouter(
       logger,
     });
     live = liveService;
+    ready = routerReadiness(bus, [...urls.values()]);
     stack.push(() => liveService.stop());
 
     const port = await listen(httpServer, env.PORT, env.HOST);

@@ -31,6 +31,8 @@ export interface EventBus {
    */
   consume(spec: ConsumeSpec, handler: EventHandler): Promise<Consumer>;
   close(): Promise<void>;
+  /** False while the broker cannot be reached (readiness); absent = always connected (in-process). */
+  isConnected?(): boolean;
 }
 
 /** Deliveries of one message before it is dead-lettered (the first try plus retries). */

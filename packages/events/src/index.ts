@@ -22,3 +22,4 @@ export { InProcessEventBus, type DeadLetter, type InProcessEventBusOptions } fro
 export { createEventBus, type CreateEventBusOptions } from './create-event-bus.ts';
 export { ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields, type WithOutbox } from './outbox.ts';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
+export { isUnavailableError } from './unavailable.ts';

@@ -55,6 +55,8 @@ export class OutboxRelay {
   #notified = false;
   /** Consecutive failed passes; errors are logged once per outage, not per attempt. */
   #failures = 0;
+  /** Per collection, the document claimed by a pass that then failed (still leased to this relay). */
+  readonly #held = new Map<Collection<Document>, Document['_id']>();
 
   constructor(options: OutboxRelayOptions) {
     this.#collections = options.collections;
@@ -146,15 +148,29 @@ export class OutboxRelay {
 
   async #relayOne(collection: Collection<Document>): Promise<Outcome> {
     const now = Date.now();
+    // A document this relay claimed when the database then failed is still leased to it: take it
+    // back first, rather than leaving its events waiting for the lease to expire.
+    const held = this.#held.get(collection);
+    let claimed: Document | null =
+      held === undefined
+        ? null
+        : await collection.findOneAndUpdate(
+            { _id: held, outboxPending: true },
+            { $set: { outboxDueAt: new Date(now + this.#leaseMs) } },
+            { returnDocument: 'after' },
+          );
+    this.#held.delete(collection);
     // The claim: take the oldest due document and push its due time past the lease, atomically,
     // so a concurrent relay's claim skips it.
-    const claimed = await collection.findOneAndUpdate(
+    claimed ??= await collection.findOneAndUpdate(
       { outboxPending: true, outboxDueAt: { $lte: new Date(now) } },
       { $set: { outboxDueAt: new Date(now + this.#leaseMs) } },
       // No projection: FerretDB 1.24's findAndModify rejects `fields` (NotImplemented).
       { sort: { outboxDueAt: 1 }, returnDocument: 'after' },
     );
     if (!claimed) return 'nothing-due';
+    // Forgotten only once the document is released below; a database error on the way keeps it.
+    this.#held.set(collection, claimed._id);
     const events = (Array.isArray(claimed.outbox) ? claimed.outbox : []) as EventEnvelope[];
 
     const published: string[] = [];
@@ -195,6 +211,7 @@ export class OutboxRelay {
         );
     }
 
+    this.#held.delete(collection);
     if (failure !== undefined) {
       this.#reportFailure(failure, collection.collectionName);
       return 'failed';

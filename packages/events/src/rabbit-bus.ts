@@ -16,6 +16,7 @@ import {
   type EventBus,
   type EventHandler,
 } from './bus.ts';
+import { isUnavailableError } from './unavailable.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 
 export interface RabbitEventBusOptions {
@@ -81,6 +82,10 @@ export class RabbitEventBus implements EventBus {
 
   get exchange(): string {
     return this.#options.exchange;
+  }
+
+  isConnected(): boolean {
+    return !this.#closed && this.#model !== undefined;
   }
 
   get deadLetterExchange(): string {
@@ -368,7 +373,7 @@ class RabbitConsumer {
       return;
     }
     try {
-      await this.handler(event);
+      await this.#handleWhileReachable(channel, event);
       this.#deliveries.delete(event.id);
       settle(() => channel.ack(message));
     } catch (err) {
@@ -385,6 +390,27 @@ class RabbitConsumer {
         () => {},
       );
       settle(() => channel.nack(message, false, true));
+    }
+  }
+
+  /**
+   * Runs the handler; while it fails because a dependency (the database) is unreachable, retries in
+   * place with the message held. Requeueing would count towards the delivery limit, and an outage
+   * of a few seconds would dead-letter every event in flight: a projection would lose them for good.
+   */
+  async #handleWhileReachable(channel: Channel, event: EventEnvelope): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.handler(event);
+      } catch (err) {
+        // Broker gone (the delivery is void) or shutting down: let the normal path settle it.
+        if (!isUnavailableError(err) || this.ctx.closing.aborted || this.#channel !== channel) throw err;
+        if (attempt === 1)
+          this.ctx.logger.warn({ err, eventId: event.id }, 'dependency unavailable; retrying in place');
+        await sleep(Math.min(this.ctx.retryBaseMs * 2 ** attempt, 2_000), undefined, {
+          signal: this.ctx.closing,
+        }).catch(() => {});
+      }
     }
   }
 

@@ -226,6 +226,14 @@ export interface RunningFerretDB {
   /** Its PostgreSQL (`postgres://…/postgres`): tests read `pg_stat_user_tables` there. */
   postgresUrl: string;
   stop(): Promise<void>;
+  /** Fault injection: SIGKILLs FerretDB (PostgreSQL stays up). */
+  kill(): Promise<void>;
+  /** Starts FerretDB again on the same port and backend, after kill(). */
+  restart(): Promise<void>;
+  /** Fault injection: stops the PostgreSQL backend (fast shutdown) while FerretDB stays up. */
+  stopBackend(): Promise<void>;
+  /** Starts the backend again on the same port and data, after stopBackend(). */
+  startBackend(): Promise<void>;
 }
 
 /**
@@ -241,12 +249,15 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
   const dir = dataDir.replace(/\/$/, '');
   const stateDir = join(dir, 'ferretdb');
   mkdirSync(stateDir, { recursive: true });
-  const postgres = await startPostgres({
-    dataDir: join(dir, 'postgres'),
-    maxConnections: BACKEND_CONNECTIONS + 20,
-    log,
-    startTimeoutMs,
-  });
+  const startBackend = (port?: number) =>
+    startPostgres({
+      dataDir: join(dir, 'postgres'),
+      maxConnections: BACKEND_CONNECTIONS + 20,
+      log,
+      startTimeoutMs,
+      ...(port === undefined ? {} : { port }),
+    });
+  let postgres = await startBackend();
 
   const args = [
     '--handler=postgresql',
@@ -259,8 +270,13 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
     '--debug-addr=-',
   ];
   const started = Date.now();
-  const daemon = new Daemon('FerretDB', bin, args);
   const url = `mongodb://127.0.0.1:${port}/`;
+  const launch = async () => {
+    const launched = new Daemon('FerretDB', bin, args);
+    await launched.waitUntil(() => ping(url), { timeoutMs: startTimeoutMs, what: `answer a ping on ${url}` });
+    return launched;
+  };
+  let daemon = new Daemon('FerretDB', bin, args);
   const stop = async () => {
     await daemon.stop(10_000);
     await postgres.stop();
@@ -272,7 +288,20 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
     throw error;
   }
   log(`FerretDB up in ${Date.now() - started} ms on ${url} (data in ${dir}).`);
-  return { url, port, postgresUrl: postgres.url, stop };
+  return {
+    url,
+    port,
+    postgresUrl: postgres.url,
+    stop,
+    kill: () => daemon.stop(0, 'SIGKILL'),
+    restart: async () => {
+      daemon = await launch();
+    },
+    stopBackend: () => postgres.stop(),
+    startBackend: async () => {
+      postgres = await startBackend(postgres.port);
+    },
+  };
 }
 
 async function ping(url: string): Promise<boolean> {

@@ -1,6 +1,9 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import { isUnavailableError } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
+
+export { isUnavailableError };
 
 /** The error codes of the API contract. */
 export const ErrorCode = {
@@ -10,6 +13,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A dependency (database, broker, a subgraph) cannot be reached right now; retrying later may succeed. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -45,6 +50,12 @@ export class ConflictError extends CodedError {
   }
 }
 
+export class ServiceUnavailableError extends CodedError {
+  constructor(message = 'The service is temporarily unavailable; please retry shortly.') {
+    super(message, ErrorCode.SERVICE_UNAVAILABLE);
+  }
+}
+
 /** Codes a client may see with their message: the contract's, and GraphQL's own request errors. */
 const PUBLIC_CODES = new Set<string>([
   ...Object.values(ErrorCode),
@@ -66,7 +77,14 @@ export function maskInternalErrors(logger: Logger) {
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
     }
-    logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'internal error');
+    const cause = unwrapResolverError(error);
+    if (isUnavailableError(cause)) {
+      // Logged at warn: an outage is expected to pass, and the client gets a code it can retry on.
+      logger.warn({ err: cause, path: formatted.path }, 'dependency unavailable');
+      const { message, extensions } = new ServiceUnavailableError();
+      return { message, path: formatted.path, extensions: { code: extensions.code } };
+    }
+    logger.error({ err: cause, path: formatted.path }, 'internal error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }

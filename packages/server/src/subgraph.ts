@@ -149,7 +149,7 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
       graphqlRequestListener({
         apollo,
         context: async (request) => parts.createContext(await subgraphRequestContext(request, identities, logger)),
-        ready: async () => (await db.command({ ping: 1 })).ok === 1,
+        ready: readiness(db, bus),
       }),
     );
     const port = await listen(httpServer, env.PORT, env.HOST);
@@ -160,4 +160,27 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     await unwind();
     throw error;
   }
+}
+
+/** A readiness probe must answer before the balancer's check times out, even while the database hangs. */
+const READY_DEADLINE_MS = 2_000;
+
+/**
+ * Ready = the database answers a ping within the deadline and the broker is connected, so a balancer
+ * drains a server that cannot reach either. One ping at a time: frequent checks share it.
+ */
+function readiness(db: Db, bus: EventBus): () => Promise<boolean> {
+  let inFlight: Promise<boolean> | undefined;
+  const ping = () =>
+    (inFlight ??= new Promise<boolean>((resolve) => {
+      // Answers on time even if the ping hangs; a late answer is ignored.
+      const timer = setTimeout(() => resolve(false), READY_DEADLINE_MS);
+      db.command({ ping: 1 })
+        .then(
+          (answer) => resolve(answer.ok === 1),
+          () => resolve(false),
+        )
+        .finally(() => clearTimeout(timer));
+    }).finally(() => (inFlight = undefined)));
+  return async () => (bus.isConnected?.() ?? true) && (await ping());
 }
