@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '@micropost/mongo';
+import { upsertOne } from '@micropost/mongo';
 import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
 
 /**
@@ -52,19 +52,16 @@ export class FollowerProjection {
   /** Applies the change unless the stored state comes from a newer event (then nothing happens). */
   async record(change: FollowChange): Promise<void> {
     const { followeeId, followerId, active, since, at, eventId } = change;
-    try {
-      await this.followers.updateOne(
-        {
-          _id: followId(followeeId, followerId),
-          $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }],
-        },
-        { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
-        { upsert: true },
-      );
-    } catch (error) {
-      // The pair exists with a newer (or this very) version: the filter missed and the upsert's insert collided.
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    // When the pair exists with a newer (or this very) version, the filter misses, the upsert's insert
+    // collides, and the plain update that follows matches nothing.
+    await upsertOne(
+      this.followers,
+      {
+        _id: followId(followeeId, followerId),
+        $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }],
+      },
+      { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
+    );
   }
 
   async state(followerId: string, followeeId: string): Promise<FollowState | null> {

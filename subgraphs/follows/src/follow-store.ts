@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db, Filter } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { findByIds, isDuplicateKeyError, ObjectId, parseObjectId } from '@micropost/mongo';
+import { findByIds, insertIfAbsent, upsertOne, ObjectId, parseObjectId } from '@micropost/mongo';
 import { olderThan, type Page } from '@micropost/server';
 
 /**
@@ -248,13 +248,7 @@ export class FollowStore {
 
   /** Inserts a new edge; false when the pair exists already (live or tombstone). */
   private async insertEdge(edge: FollowDocument): Promise<boolean> {
-    try {
-      await this.follows.insertOne(edge);
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
+    return insertIfAbsent(this.follows, edge);
   }
 
   /** Steps (2) and (3) of a change: apply its counter delta, then mark the edge settled. */
@@ -288,13 +282,7 @@ export class FollowStore {
     userId: ObjectId,
     update: { $inc: Partial<FollowCounts> } | { $set: Partial<FollowCounts> },
   ): Promise<void> {
-    try {
-      await this.counts.updateOne({ _id: userId }, update, { upsert: true });
-    } catch (error) {
-      // MongoDB: two upserts creating the same counter at once; the loser applies to the winner's document.
-      if (!isDuplicateKeyError(error)) throw error;
-      await this.counts.updateOne({ _id: userId }, update);
-    }
+    await upsertOne(this.counts, { _id: userId }, update);
   }
 }
 

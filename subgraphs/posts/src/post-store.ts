@@ -7,7 +7,7 @@ import {
   type EventEnvelope,
   type OutboxFields,
 } from '@micropost/events';
-import { findByIds, isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
+import { findByIds, parseObjectId, ObjectId, upsertOne } from '@micropost/mongo';
 import { olderThan, type Page } from '@micropost/server';
 
 /**
@@ -184,12 +184,6 @@ export class PostStore {
   }
 
   private async changePostCount(authorId: string, delta: 1 | -1): Promise<void> {
-    try {
-      await this.authors.updateOne({ _id: authorId }, { $inc: { postCount: delta } }, { upsert: true });
-    } catch (error) {
-      // Two first posts of one author racing to create the counter: the loser increments the winner's.
-      if (!isDuplicateKeyError(error)) throw error;
-      await this.authors.updateOne({ _id: authorId }, { $inc: { postCount: delta } });
-    }
+    await upsertOne(this.authors, { _id: authorId }, { $inc: { postCount: delta } });
   }
 }
