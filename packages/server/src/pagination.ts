@@ -169,29 +169,30 @@ export async function findPagesByParent<T extends Document, Parent>(
   const unique = [...new Map(parents.map((parent) => [keyOf(parent), parent])).values()];
   const pages = new Map<string, WithId<T>[]>(unique.map((parent) => [keyOf(parent), []]));
   if (unique.length === 0) return [];
-  const limit = Math.min(unique.length * perParent, MAX_BATCH_ROWS);
-  const rows = await collection
-    .find({ ...filter, [parentField]: { $in: unique } } as Filter<T>)
-    .sort({ [parentField]: 1, ...sort })
-    .limit(limit)
-    .toArray();
-  for (const row of rows) {
-    const page = pages.get(keyOf(row[parentField] as Parent));
-    if (page && page.length < perParent) page.push(row);
-  }
-  if (rows.length === limit) {
-    const last = keyOf(rows.at(-1)![parentField] as Parent);
-    const unserved = unique.filter((parent) => keyOf(parent) >= last && pages.get(keyOf(parent))!.length < perParent);
-    await Promise.all(
-      unserved.map(async (parent) => {
-        const page = await collection
-          .find({ ...filter, [parentField]: parent } as Filter<T>)
-          .sort(sort)
-          .limit(perParent)
-          .toArray();
-        pages.set(keyOf(parent), page);
-      }),
-    );
+  const pageOf = (parent: Parent) =>
+    collection
+      .find({ ...filter, [parentField]: parent } as Filter<T>)
+      .sort(sort)
+      .limit(perParent)
+      .toArray();
+  // One parent (the usual top-level list): equality, the shape every backend serves best.
+  if (unique.length === 1) pages.set(keyOf(unique[0]!), await pageOf(unique[0]!));
+  else {
+    const limit = Math.min(unique.length * perParent, MAX_BATCH_ROWS);
+    const rows = await collection
+      .find({ ...filter, [parentField]: { $in: unique } } as Filter<T>)
+      .sort({ [parentField]: 1, ...sort })
+      .limit(limit)
+      .toArray();
+    for (const row of rows) {
+      const page = pages.get(keyOf(row[parentField] as Parent));
+      if (page && page.length < perParent) page.push(row);
+    }
+    if (rows.length === limit) {
+      const last = keyOf(rows.at(-1)![parentField] as Parent);
+      const unserved = unique.filter((parent) => keyOf(parent) >= last && pages.get(keyOf(parent))!.length < perParent);
+      await Promise.all(unserved.map(async (parent) => pages.set(keyOf(parent), await pageOf(parent))));
+    }
   }
   return parents.map((parent) => pages.get(keyOf(parent))!);
 }

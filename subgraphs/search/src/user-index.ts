@@ -2,7 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { insertMissing } from '@micropost/mongo';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
-import { deleteIds, walkKeys } from './walk.ts';
+import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
 
 /**
  * The user index: a prefix index over handles and display-name words, one small document per
@@ -155,8 +155,11 @@ export class UserIndex {
         // The exact match is ranked first, never again in handle order.
         const candidates = batch.filter((token) => token.h !== handle && matchesAll(token.w, words));
         if (candidates.length === 0) return [];
-        const users = await this.users.find({ _id: { $in: candidates.map((token) => token.userId) } }).toArray();
-        const current = new Map(users.map((user) => [user._id, user]));
+        const current = new Map<string, IndexedUser>();
+        const ids = [...new Set(candidates.map((token) => token.userId))];
+        for (let start = 0; start < ids.length; start += READ_BATCH)
+          for (const user of await this.users.find({ _id: { $in: ids.slice(start, start + READ_BATCH) } }).toArray())
+            current.set(user._id, user);
         return candidates.filter((token) => {
           const user = current.get(token.userId);
           return user !== undefined && user.handle === token.h && matchesAll(user.w, words);
