@@ -146,12 +146,13 @@ export class TimelineStore {
 
   /**
    * Counts recorded growth into the owners' counters and trims the timelines it took past
-   * cap + slack, PENDING_PER_ROUND records per round, until none are left. A record is deleted
+   * cap + slack, PENDING_PER_ROUND records per round, until none are left or `rounds` rounds ran
+   * (so that a process stopping mid-backlog waits for one bounded run at most). A record is deleted
    * after it is counted: one counted twice (two processes, a crash in between) only brings a trim
    * forward, and a trim that finds nothing to cut re-bases the counter on the real size.
    */
-  async trimPending(): Promise<void> {
-    for (;;) {
+  async trimPending(rounds = 10): Promise<void> {
+    for (let round = 0; round < rounds; round++) {
       const records = await this.growth.find({}).limit(PENDING_PER_ROUND).toArray();
       if (records.length === 0) return;
       const perOwner = new Map<string, number>();
