@@ -127,3 +127,4 @@ export async function updateEach<T extends Document>(
 export function parseObjectId(id: string): ObjectId | null {
   return /^[0-9a-f]{24}$/i.test(id) ? new ObjectId(id) : null;
 }
+export * from './duplicate-key.ts';

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, olderThan, readPage, toConnection } from '../src/pagination.ts';
+import {
+  batchPageRequests,
+  decodeCursor,
+  decodeKeyset,
+  encodeCursor,
+  encodeKeyset,
+  olderThan,
+  pageRequestKey,
+  readPage,
+  toConnection,
+  type Page,
+} from '../src/pagination.ts';
 
 describe('pagination', () => {
   it('round-trips a cursor', () => {
@@ -44,5 +55,31 @@ describe('pagination', () => {
       endCursor: null,
       hasNextPage: false,
     });
+  });
+
+  it('round-trips any keyset, and refuses what is not one with the given message', () => {
+    expect(decodeKeyset(encodeKeyset(['p', 12, 'abc']))).toEqual(['p', 12, 'abc']);
+    expect(() => decodeKeyset('garbage', 'not from this search')).toThrow('not from this search');
+    expect(() => decodeKeyset(Buffer.from('{"a":1}').toString('base64url'))).toThrow(/cursor is not valid/);
+  });
+
+  it('loads a list field for many parents with one call per distinct page arguments', async () => {
+    const calls: { parentIds: string[]; page: Page }[] = [];
+    const batch = batchPageRequests(async (parentIds: string[], page: Page) => {
+      calls.push({ parentIds, page });
+      return parentIds.map((id) => [`${id}:${page.first}`]);
+    });
+    const after = { at: new Date(7), id: 'x' };
+    const requests = [
+      { parentId: 'a', page: { first: 2, after: null } },
+      { parentId: 'b', page: { first: 2, after: null } },
+      { parentId: 'a', page: { first: 5, after } },
+    ];
+    expect(await batch(requests)).toEqual([['a:2'], ['b:2'], ['a:5']]);
+    expect(calls).toEqual([
+      { parentIds: ['a', 'b'], page: { first: 2, after: null } },
+      { parentIds: ['a'], page: { first: 5, after } },
+    ]);
+    expect(pageRequestKey(requests[0]!)).not.toBe(pageRequestKey(requests[2]!));
   });
 });

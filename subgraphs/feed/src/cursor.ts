@@ -1,10 +1,17 @@
-import { BadUserInputError, readPage, type CursorPosition } from '@micropost/server';
+import {
+  BadUserInputError,
+  decodeKeyset,
+  encodeKeyset,
+  INVALID_CURSOR,
+  readPage,
+  type CursorPosition,
+} from '@micropost/server';
 
 /**
  * A position in a home timeline: the entry's post time and id (keyset pagination, so pages stay
  * right while posts are added) and its rank in this walk through the feed, so that no walk goes
  * past the cap even while a timeline briefly holds up to cap + slack entries. Opaque to clients:
- * base64url of `[epochMillis, postId, rank]`.
+ * the keyset `[epochMillis, postId, rank]`.
  */
 export interface FeedCursor extends CursorPosition {
   readonly rank: number;
@@ -15,22 +22,15 @@ export interface FeedPage {
   readonly after: FeedCursor | null;
 }
 
-const BAD_CURSOR = 'That cursor is not valid: pass an endCursor or cursor from a previous page.';
-
 export function encodeFeedCursor({ at, id, rank }: FeedCursor): string {
-  return Buffer.from(JSON.stringify([at.getTime(), id, rank])).toString('base64url');
+  return encodeKeyset([at.getTime(), id, rank]);
 }
 
 /** Validates `first` (1–100) and `after` (a cursor this subgraph issued); BAD_USER_INPUT otherwise. */
 export function readFeedPage(args: { first?: number | null; after?: string | null }): FeedPage {
   const page = readPage(args);
   if (page.after === null || args.after == null) return { first: page.first, after: null };
-  let rank: unknown;
-  try {
-    rank = (JSON.parse(Buffer.from(args.after, 'base64url').toString('utf8')) as unknown[])[2];
-  } catch {
-    // readPage has parsed it already; unreachable
-  }
-  if (!Number.isSafeInteger(rank) || (rank as number) < 1) throw new BadUserInputError(BAD_CURSOR);
+  const rank = decodeKeyset(args.after)[2];
+  if (!Number.isSafeInteger(rank) || (rank as number) < 1) throw new BadUserInputError(INVALID_CURSOR);
   return { first: page.first, after: { ...page.after, rank: rank as number } };
 }

@@ -16,6 +16,8 @@ export const FEED_BINDINGS = [
 export const FAN_OUT_CHUNK = 1000;
 /** Posts per chunk of a backfill or an unfollow: one bulk write and one batch of `feed.updated` each. */
 export const POST_CHUNK = 100;
+/** How often a process counts the timelines that large fan-outs grew and trims those past cap + slack. */
+export const TRIM_INTERVAL_MS = 2000;
 /** How often a process deletes old markers and tombstones (FerretDB has no TTL indexes). */
 export const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -98,27 +100,29 @@ export class FeedProjector {
 
     const added = (userIds: string[]): FeedUpdate[] =>
       userIds.length === 0 ? [] : [{ kind: 'added', postId, authorId, userIds }];
-    let lastFollower: string | null = null;
-    for (let first = true; ; first = false) {
-      const want = FAN_OUT_CHUNK - (first ? 1 : 0);
-      const found = await followers.activeFollowers(authorId, lastFollower, want);
-      const chunk = found.filter((id) => id !== authorId);
-      const owners = first ? [authorId, ...chunk] : chunk;
-      if (owners.length > 0) {
-        const key = `fan-out:${owners[0]}`;
-        await log.hold(event, key, added(owners));
-        const trimmed = await timelines.add(owners.map((ownerId) => ({ ownerId, postId, authorId, createdAt })));
-        // An unfollow may have run between reading the followers and writing: take the post back
-        // from those, and announce it only to whoever holds it now (a trim may have taken it too).
-        const stillFollowing = await followers.activeAmong(authorId, chunk);
-        const unfollowed = chunk.filter((id) => !stillFollowing.has(id));
-        await timelines.removeFromOwners(postId, unfollowed);
-        const gone = new Set([...unfollowed, ...trimmed.map((entry) => entry.ownerId)]);
-        if (gone.size > 0) await log.hold(event, key, added(owners.filter((id) => !gone.has(id))));
+    const write = async (owners: string[]) => {
+      const chunk = owners.filter((id) => id !== authorId);
+      const key = `fan-out:${owners[0]}`;
+      await log.hold(event, key, added(owners));
+      const trimmed = await timelines.add(owners.map((ownerId) => ({ ownerId, postId, authorId, createdAt })));
+      // An unfollow may have run between reading the followers and writing: take the post back
+      // from those, and announce it only to whoever holds it now (a trim may have taken it too).
+      const stillFollowing = await followers.activeAmong(authorId, chunk);
+      const unfollowed = chunk.filter((id) => !stillFollowing.has(id));
+      await timelines.remove(unfollowed.map((ownerId) => ({ ownerId, postId, createdAt })));
+      const gone = new Set([...unfollowed, ...trimmed.map((entry) => entry.ownerId)]);
+      if (gone.size > 0) await log.hold(event, key, added(owners.filter((id) => !gone.has(id))));
+    };
+    let owners = [authorId];
+    for await (const followerId of followers.activeFollowers(authorId, FAN_OUT_CHUNK)) {
+      if (followerId === authorId) continue;
+      owners.push(followerId);
+      if (owners.length === FAN_OUT_CHUNK) {
+        await write(owners);
+        owners = [];
       }
-      if (found.length < want) break;
-      lastFollower = found.at(-1)!;
     }
+    if (owners.length > 0) await write(owners);
 
     // A delete that ran concurrently may have missed entries written after its sweep.
     if (await authorPosts.isDeleted(postId)) {
@@ -136,8 +140,9 @@ export class FeedProjector {
     for (;;) {
       const holders = await timelines.holders(postId, FAN_OUT_CHUNK);
       if (holders.length === 0) break;
-      await log.hold(event, `removal:${holders[0]}`, [{ kind: 'removed', postId, authorId, userIds: holders }]);
-      await timelines.removeFromOwners(postId, holders);
+      const userIds = holders.map((entry) => entry.ownerId);
+      await log.hold(event, `removal:${userIds[0]}`, [{ kind: 'removed', postId, authorId, userIds }]);
+      await timelines.remove(holders);
     }
   }
 
@@ -177,7 +182,9 @@ export class FeedProjector {
       return;
     }
     const deleted = await authorPosts.deletedAmong(posts.map((post) => post.postId));
-    await timelines.removePosts(followerId, [...deleted]);
+    await timelines.remove(
+      posts.filter((post) => deleted.has(post.postId)).map((post) => ({ ...post, ownerId: followerId })),
+    );
     if (deleted.size + trimmed.size === 0) return;
     const kept = (post: (typeof posts)[number]) => !deleted.has(post.postId) && !trimmed.has(post.postId);
     for (const batch of batches) await log.hold(event, `backfill:${batch[0]!.postId}`, announce(batch.filter(kept)));
@@ -198,14 +205,14 @@ export class FeedProjector {
     });
     if ((await followers.state(followerId, followeeId))?.changeId !== event.id) return; // a newer follow event won
     for (;;) {
-      const postIds = await timelines.postsOfAuthor(followerId, followeeId, POST_CHUNK);
-      if (postIds.length === 0) break;
+      const entries = await timelines.postsOfAuthor(followerId, followeeId, POST_CHUNK);
+      if (entries.length === 0) break;
       await log.hold(
         event,
-        `removal:${postIds[0]}`,
-        postIds.map((postId) => ({ kind: 'removed', postId, authorId: followeeId, userIds: [followerId] })),
+        `removal:${entries[0]!.postId}`,
+        entries.map(({ postId }) => ({ kind: 'removed', postId, authorId: followeeId, userIds: [followerId] })),
       );
-      await timelines.removePosts(followerId, postIds);
+      await timelines.remove(entries);
     }
   }
 

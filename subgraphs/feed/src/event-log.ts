@@ -6,7 +6,7 @@ import {
   type EventEnvelope,
   type OutboxFields,
 } from '@micropost/events';
-import { isDuplicateKeyError } from '@micropost/mongo';
+import { insertIfAbsent } from '@micropost/mongo';
 
 export type FeedUpdate = EventData<'feed.updated'>;
 
@@ -70,20 +70,17 @@ export class FeedEventLog {
       createEvent('feed.updated', data, cause.requestId === undefined ? {} : { requestId: cause.requestId }),
     );
     const _id = `${cause.id}/${key}`;
-    try {
-      await this.outbox.insertOne({
-        _id,
-        eventId: cause.id,
-        released: false,
-        createdAt: new Date(),
-        outbox: events,
-        outboxDueAt: null,
-        outboxPending: false,
-      });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      await this.outbox.updateOne({ _id, released: false }, { $set: { outbox: events } });
-    }
+    const held = await insertIfAbsent(this.outbox, {
+      _id,
+      eventId: cause.id,
+      released: false,
+      createdAt: new Date(),
+      outbox: events,
+      outboxDueAt: null,
+      outboxPending: false,
+    });
+    // Held before (a redelivery, or a second word on this batch): the newer list replaces it.
+    if (!held) await this.outbox.updateOne({ _id, released: false }, { $set: { outbox: events } });
   }
 
   /** Empties every held batch of the event: its change did not happen after all. */
@@ -97,11 +94,7 @@ export class FeedEventLog {
       { eventId: cause.id, released: false },
       { $set: { released: true, outboxDueAt: new Date(), outboxPending: true, tombstone: true } },
     );
-    try {
-      await this.handled.insertOne({ _id: cause.id, type: cause.type, handledAt: new Date() });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await insertIfAbsent(this.handled, { _id: cause.id, type: cause.type, handledAt: new Date() });
     return modifiedCount > 0;
   }
 

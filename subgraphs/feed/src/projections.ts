@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '@micropost/mongo';
+import { upsertOne } from '@micropost/mongo';
 import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
 
 /**
@@ -23,6 +23,8 @@ interface FollowerDocument {
 }
 
 const followId = (followeeId: string, followerId: string) => `${followeeId}/${followerId}`;
+/** Ids per `$in`: the longest list the patched FerretDB hands to PostgreSQL. */
+const IN_BATCH = 100;
 
 export interface FollowChange {
   followerId: string;
@@ -45,26 +47,24 @@ export class FollowerProjection {
 
   static async open(db: Db): Promise<FollowerProjection> {
     const followers = db.collection<FollowerDocument>('followers');
-    await followers.createIndex({ followeeId: 1, active: 1, followerId: 1 }, { name: 'followee_active_follower' });
+    // `_id` order within one followee is follower order: the fan-out reads it through this index.
+    await followers.createIndex({ followeeId: 1, active: 1, _id: 1 }, { name: 'followee_active_by_id' });
     return new FollowerProjection(followers);
   }
 
   /** Applies the change unless the stored state comes from a newer event (then nothing happens). */
   async record(change: FollowChange): Promise<void> {
     const { followeeId, followerId, active, since, at, eventId } = change;
-    try {
-      await this.followers.updateOne(
-        {
-          _id: followId(followeeId, followerId),
-          $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }],
-        },
-        { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
-        { upsert: true },
-      );
-    } catch (error) {
-      // The pair exists with a newer (or this very) version: the filter missed and the upsert's insert collided.
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    // When the pair exists with a newer (or this very) version, the filter misses, the upsert's insert
+    // collides, and the plain update that follows matches nothing.
+    await upsertOne(
+      this.followers,
+      {
+        _id: followId(followeeId, followerId),
+        $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }],
+      },
+      { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
+    );
   }
 
   async state(followerId: string, followeeId: string): Promise<FollowState | null> {
@@ -72,23 +72,32 @@ export class FollowerProjection {
     return found && { active: found.active, changeId: found.changeId };
   }
 
-  /** Up to `limit` active followers of `followeeId` with ids greater than `afterFollowerId`, ascending. */
-  async activeFollowers(followeeId: string, afterFollowerId: string | null, limit: number): Promise<string[]> {
-    const found = await this.followers
-      .find({ followeeId, active: true, ...(afterFollowerId === null ? {} : { followerId: { $gt: afterFollowerId } }) })
-      .sort({ followerId: 1 })
-      .limit(limit)
-      .toArray();
-    return found.map((follow) => follow.followerId);
+  /**
+   * The active followers of `followeeId` in ascending order: one query whose cursor the driver
+   * pages through `batchSize` at a time (one index range on MongoDB; one indexed read on FerretDB,
+   * where a keyset query per page would read the followee's whole list again each time).
+   */
+  async *activeFollowers(followeeId: string, batchSize: number): AsyncGenerator<string> {
+    const cursor = this.followers
+      .find({ followeeId, active: true }, { projection: { followerId: 1 } })
+      .sort({ _id: 1 })
+      .batchSize(batchSize);
+    try {
+      for await (const follow of cursor) yield follow.followerId;
+    } finally {
+      await cursor.close();
+    }
   }
 
-  /** Which of `followerIds` follow `followeeId` now. */
+  /** Which of `followerIds` follow `followeeId` now: point reads by `_id`, IN_BATCH per `$in`. */
   async activeAmong(followeeId: string, followerIds: readonly string[]): Promise<Set<string>> {
-    if (followerIds.length === 0) return new Set();
-    const found = await this.followers
-      .find({ followeeId, active: true, followerId: { $in: [...followerIds] } })
-      .toArray();
-    return new Set(found.map((follow) => follow.followerId));
+    const active = new Set<string>();
+    for (let start = 0; start < followerIds.length; start += IN_BATCH) {
+      const ids = followerIds.slice(start, start + IN_BATCH).map((followerId) => followId(followeeId, followerId));
+      const found = await this.followers.find({ _id: { $in: ids }, active: true }).toArray();
+      for (const follow of found) active.add(follow.followerId);
+    }
+    return active;
   }
 }
 
@@ -202,8 +211,12 @@ export class AuthorPostProjection {
   /** Which of `postIds` have been deleted. */
   async deletedAmong(postIds: readonly string[]): Promise<Set<string>> {
     if (postIds.length === 0) return new Set();
-    const found = await this.deleted.find({ _id: { $in: [...postIds] } }).toArray();
-    return new Set(found.map((tombstone) => tombstone._id));
+    const deleted = new Set<string>();
+    for (let start = 0; start < postIds.length; start += IN_BATCH) {
+      const found = await this.deleted.find({ _id: { $in: postIds.slice(start, start + IN_BATCH) } }).toArray();
+      for (const tombstone of found) deleted.add(tombstone._id);
+    }
+    return deleted;
   }
 
   async removeTombstonesBefore(cutoff: Date): Promise<number> {

@@ -4,7 +4,7 @@ import { z } from '@micropost/config';
 import { defineSubgraph, PeriodicTask } from '@micropost/server';
 import { createFeedContext } from './context.ts';
 import { FeedEventLog } from './event-log.ts';
-import { CLEANUP_INTERVAL_MS, FEED_BINDINGS, FeedProjector } from './event-handlers.ts';
+import { CLEANUP_INTERVAL_MS, FEED_BINDINGS, FeedProjector, TRIM_INTERVAL_MS } from './event-handlers.ts';
 import { AuthorPostProjection, FollowerProjection } from './projections.ts';
 import { resolvers } from './resolvers.ts';
 import { TIMELINE_CAP, TimelineStore, TRIM_SLACK } from './timeline-store.ts';
@@ -37,7 +37,10 @@ export const feedSubgraph = defineSubgraph({
       outboxCollections: [log.outbox],
       // Durable shared quorum queue `feed.timelines` (dead letters in `feed.timelines.dlq`).
       consumers: [{ name: 'timelines', bindings: FEED_BINDINGS, handle: projector.handle }],
-      background: [new PeriodicTask('feed-cleanup', CLEANUP_INTERVAL_MS, () => projector.cleanUp(), logger)],
+      background: [
+        new PeriodicTask('feed-cleanup', CLEANUP_INTERVAL_MS, () => projector.cleanUp(), logger),
+        new PeriodicTask('feed-trim', TRIM_INTERVAL_MS, () => timelines.trimPending(), logger),
+      ],
     };
   },
 });

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { insertMissing } from '@micropost/mongo';
+import { insertMissing, ObjectId } from '@micropost/mongo';
 
 /** Entries kept per home timeline (Twitter's figure; Mastodon's is of the same order). */
 export const TIMELINE_CAP = 800;
@@ -9,7 +9,7 @@ export const TIMELINE_CAP = 800;
  * more than the cap (the homeFeed cursor counts entries).
  */
 export const TRIM_SLACK = 50;
-/** Entries per bulk write: one round trip per this many timeline upserts. */
+/** Entries per bulk write: one round trip per this many timeline inserts. */
 export const WRITE_BATCH = 1000;
 
 /** What a timeline holds: post ids only (with what ordering needs); posts resolves the rest. */
@@ -23,37 +23,43 @@ export interface TimelineEntry {
 
 /**
  * One post in one user's home timeline. Shard key in a sharded cluster: `{ ownerId: 1 }` — every
- * read (a page of one timeline) and most writes (fan-out upserts, trims, unfollow removals) name
+ * read (a page of one timeline) and most writes (fan-out inserts, trims, unfollow removals) name
  * one owner; only `post.deleted` (`{ postId }`) is a broadcast, and deletions are rare.
  *
- * `_id` is `<ownerId>/<postId>`: unique by construction (and on one shard, since it embeds the
- * shard key), and it lets the hot write path (fan-out inserts, removals) address entries by `_id`
- * alone.
+ * `_id` is `<ownerId>/<time>/<postId>` with `<time>` the post's createdAt in ms, zero-padded: unique
+ * by construction, on one shard (it embeds the shard key), and within one owner `_id` order is
+ * timeline order. So a page is `{ ownerId }` sorted by `_id` with a limit — an index range on
+ * MongoDB, and the top-N shape the patched FerretDB pushes down — and removals address entries by
+ * `_id` alone.
  */
 interface TimelineDocument extends TimelineEntry {
   _id: string;
 }
 
-export const entryId = (ownerId: string, postId: string) => `${ownerId}/${postId}`;
-
-/** Where a trim cut a timeline: entries at or after this position (in newest-first order) went. */
-interface Cut {
-  createdAt: Date;
-  postId: string;
-}
-
-const isAtOrPast = (entry: { createdAt: Date; postId: string }, cut: Cut) =>
-  entry.createdAt < cut.createdAt ||
-  (entry.createdAt.getTime() === cut.createdAt.getTime() && entry.postId <= cut.postId);
+/** Fixed width, so that string order is time order (epoch ms fit 15 digits until the year 33658). */
+const timeKey = (at: Date) => String(Math.max(0, at.getTime())).padStart(15, '0');
+export const entryId = (ownerId: string, createdAt: Date, postId: string) =>
+  `${ownerId}/${timeKey(createdAt)}/${postId}`;
 
 /**
- * Per-owner upper bound of the timeline's size: raised by every insertion, lowered by trims only
+ * Per-owner upper bound of the timeline's size: raised by insertions, lowered by trims only
  * (deletions of posts and unfollows leave it high, which at worst brings a trim forward). Shard
  * key: `{ _id: "hashed" }` (the owner id).
  */
 interface TimelineOwnerDocument {
   _id: string;
   entries: number;
+}
+
+/**
+ * Entries written to many timelines at once (a fan-out chunk), not yet counted: `owners` holds
+ * `{ id, n }`: the owner and how many entries it gained (at most WRITE_BATCH). A fan-out to 10,000 followers writes ten of
+ * these instead of 10,000 counter updates; `trimPending` (a periodic task) adds them to the
+ * counters, merged across posts, and trims the timelines they take past cap + slack.
+ */
+interface PendingGrowthDocument {
+  _id: ObjectId;
+  owners: { id: string; n: number }[];
 }
 
 export interface CapOptions {
@@ -67,85 +73,130 @@ export interface TimelineSlice {
   limit: number;
 }
 
-/** The only code that touches `timelines` and `timeline_owners`. */
+/** An `add` touching at most this many timelines counts and trims them at once (a backfill, a small fan-out). */
+export const INLINE_TRIM_OWNERS = 10;
+/** Owners per `$in`: the longest list the patched FerretDB hands to PostgreSQL. */
+const IN_BATCH = 100;
+/** Growth records merged per round of `trimPending`. */
+const PENDING_PER_ROUND = 20;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+const toEntry = ({ ownerId, postId, authorId, createdAt }: TimelineEntry): TimelineEntry => ({
+  ownerId,
+  postId,
+  authorId,
+  createdAt,
+});
+
+/** The only code that touches `timelines`, `timeline_owners` and `timeline_growth`. */
 export class TimelineStore {
   private constructor(
     readonly timelines: Collection<TimelineDocument>,
     readonly owners: Collection<TimelineOwnerDocument>,
+    readonly growth: Collection<PendingGrowthDocument>,
     readonly options: CapOptions,
   ) {}
 
   static async open(db: Db, options: CapOptions = { cap: TIMELINE_CAP, slack: TRIM_SLACK }): Promise<TimelineStore> {
     const timelines = db.collection<TimelineDocument>('timelines');
     await timelines.createIndex({ ownerId: 1, postId: 1 }, { unique: true, name: 'owner_post_unique' });
-    await timelines.createIndex({ ownerId: 1, createdAt: -1, postId: -1 }, { name: 'owner_newest_first' });
-    await timelines.createIndex({ ownerId: 1, authorId: 1 }, { name: 'owner_author' });
-    await timelines.createIndex({ postId: 1, ownerId: 1 }, { name: 'post_owner' });
-    return new TimelineStore(timelines, db.collection<TimelineOwnerDocument>('timeline_owners'), options);
+    await timelines.createIndex({ ownerId: 1, _id: -1 }, { name: 'owner_newest_first' });
+    await timelines.createIndex({ ownerId: 1, authorId: 1, _id: -1 }, { name: 'owner_author_newest_first' });
+    await timelines.createIndex({ postId: 1, _id: 1 }, { name: 'post_entries' });
+    return new TimelineStore(
+      timelines,
+      db.collection<TimelineOwnerDocument>('timeline_owners'),
+      db.collection<PendingGrowthDocument>('timeline_growth'),
+      options,
+    );
   }
 
   /**
    * Puts the entries into their timelines (idempotent: an entry already there stays as it is), in
-   * unordered bulk inserts of WRITE_BATCH, then trims every timeline that grew past cap + slack.
-   * Returns the entries a trim took right away (an old post arriving into a full timeline).
+   * unordered bulk inserts of WRITE_BATCH. When at most INLINE_TRIM_OWNERS timelines grew, they
+   * are counted and trimmed now, and the entries a trim took right away are returned (an old post
+   * arriving into a full timeline); otherwise the growth is recorded for `trimPending`.
    */
   async add(entries: readonly TimelineEntry[]): Promise<TimelineEntry[]> {
-    const trimmedAway: TimelineEntry[] = [];
-    for (let start = 0; start < entries.length; start += WRITE_BATCH) {
-      const batch = entries.slice(start, start + WRITE_BATCH);
+    const perOwner = new Map<string, number>();
+    for (const batch of chunks(entries, WRITE_BATCH)) {
       const inserted = await insertMissing(
         this.timelines,
-        batch.map(({ ownerId, postId, authorId, createdAt }) => ({
-          _id: entryId(ownerId, postId),
-          ownerId,
-          postId,
-          authorId,
-          createdAt,
-        })),
+        batch.map((entry) => ({ _id: entryId(entry.ownerId, entry.createdAt, entry.postId), ...toEntry(entry) })),
       );
-      if (inserted.length === 0) continue;
-      const perOwner = new Map<string, number>();
       for (const { ownerId } of inserted) perOwner.set(ownerId, (perOwner.get(ownerId) ?? 0) + 1);
-      const cuts = await this.#countAndTrim(perOwner);
-      trimmedAway.push(
-        ...batch.filter((entry) => cuts.has(entry.ownerId) && isAtOrPast(entry, cuts.get(entry.ownerId)!)),
-      );
     }
-    return trimmedAway;
+    if (perOwner.size === 0) return [];
+    if (perOwner.size > INLINE_TRIM_OWNERS) {
+      for (const owners of chunks([...perOwner], WRITE_BATCH))
+        await this.growth.insertOne({ _id: new ObjectId(), owners: owners.map(([id, n]) => ({ id, n })) });
+      return [];
+    }
+    const cuts = await this.#countAndTrim(perOwner);
+    return entries.filter((entry) => {
+      const cut = cuts.get(entry.ownerId);
+      return cut !== undefined && entryId(entry.ownerId, entry.createdAt, entry.postId) <= cut;
+    });
   }
 
-  async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<Map<string, Cut>> {
-    // One multi-document update per distinct increment (a fan-out adds one entry to each of up to
-    // 1,000 owners): one round trip, not one per owner, which FerretDB answers with a scan each.
-    await insertMissing(
-      this.owners,
-      [...inserted.keys()].map((_id) => ({ _id, entries: 0 })),
-    );
-    const ownersBy = new Map<number, string[]>();
-    for (const [ownerId, count] of inserted) {
-      const owners = ownersBy.get(count);
-      if (owners) owners.push(ownerId);
-      else ownersBy.set(count, [ownerId]);
+  /**
+   * Counts recorded growth into the owners' counters and trims the timelines it took past
+   * cap + slack, PENDING_PER_ROUND records per round, until none are left or `rounds` rounds ran
+   * (so that a process stopping mid-backlog waits for one bounded run at most). A record is deleted
+   * after it is counted: one counted twice (two processes, a crash in between) only brings a trim
+   * forward, and a trim that finds nothing to cut re-bases the counter on the real size.
+   */
+  async trimPending(rounds = 10): Promise<void> {
+    for (let round = 0; round < rounds; round++) {
+      const records = await this.growth.find({}).limit(PENDING_PER_ROUND).toArray();
+      if (records.length === 0) return;
+      const perOwner = new Map<string, number>();
+      for (const record of records)
+        for (const { id, n } of record.owners) perOwner.set(id, (perOwner.get(id) ?? 0) + n);
+      await this.#countAndTrim(perOwner);
+      await this.growth.deleteMany({ _id: { $in: records.map((record) => record._id) } });
     }
-    for (const [count, ownerIds] of ownersBy)
-      await this.owners.updateMany({ _id: { $in: ownerIds } }, { $inc: { entries: count } });
+  }
+
+  /** Raises the counters, trims the owners whose counter reached cap + slack; returns the cuts made. */
+  async #countAndTrim(inserted: ReadonlyMap<string, number>): Promise<Map<string, string>> {
     const { cap, slack } = this.options;
-    const overfull = await this.owners
-      .find({ _id: { $in: [...inserted.keys()] }, entries: { $gte: cap + slack } })
-      .toArray();
-    const cuts = new Map<string, Cut>();
-    for (const owner of overfull) {
-      const cut = await this.trim(owner._id);
-      if (cut) cuts.set(owner._id, cut);
+    const cuts = new Map<string, string>();
+    for (const ownerIds of chunks([...inserted.keys()], IN_BATCH)) {
+      await insertMissing(
+        this.owners,
+        ownerIds.map((_id) => ({ _id, entries: 0 })),
+      );
+      // One multi-document update per distinct increment, not one per owner.
+      const ownersBy = new Map<number, string[]>();
+      for (const ownerId of ownerIds) {
+        const count = inserted.get(ownerId)!;
+        ownersBy.set(count, [...(ownersBy.get(count) ?? []), ownerId]);
+      }
+      for (const [count, owners] of ownersBy)
+        await this.owners.updateMany({ _id: { $in: owners } }, { $inc: { entries: count } });
+      const overfull = await this.owners.find({ _id: { $in: ownerIds }, entries: { $gte: cap + slack } }).toArray();
+      for (const owner of overfull) {
+        const cut = await this.trim(owner._id);
+        if (cut) cuts.set(owner._id, cut);
+      }
     }
     return cuts;
   }
 
-  /** Deletes all but the newest `cap` entries of one timeline: one indexed find for the cut, one delete. */
-  async trim(ownerId: string): Promise<Cut | null> {
+  /**
+   * Deletes all but the newest `cap` entries of one timeline: one indexed read for the cut, one
+   * delete of an `_id` range. Returns the `_id` of the newest entry deleted, or null.
+   */
+  async trim(ownerId: string): Promise<string | null> {
     const cut = await this.timelines
-      .find({ ownerId })
-      .sort({ createdAt: -1, postId: -1 })
+      .find({ ownerId }, { projection: { _id: 1 } })
+      .sort({ _id: -1 })
       .skip(this.options.cap)
       .limit(1)
       .next();
@@ -155,30 +206,24 @@ export class TimelineStore {
       await this.owners.updateOne({ _id: ownerId }, { $set: { entries: size } });
       return null;
     }
-    const { deletedCount } = await this.timelines.deleteMany({
-      ownerId,
-      $or: [{ createdAt: { $lt: cut.createdAt } }, { createdAt: cut.createdAt, postId: { $lte: cut.postId } }],
-    });
+    const { deletedCount } = await this.timelines.deleteMany({ ownerId, _id: { $lte: cut._id } });
     await this.owners.updateOne({ _id: ownerId }, { $inc: { entries: -deletedCount } });
-    return { createdAt: cut.createdAt, postId: cut.postId };
+    return cut._id;
   }
 
-  /** Up to `limit` owners whose timeline holds the post, in ownerId order (to remove it in chunks). */
-  async holders(postId: string, limit: number): Promise<string[]> {
-    const found = await this.timelines.find({ postId }).sort({ ownerId: 1 }).limit(limit).toArray();
-    return found.map((entry) => entry.ownerId);
+  /** Up to `limit` entries of the post (to remove it everywhere in chunks). */
+  async holders(postId: string, limit: number): Promise<TimelineEntry[]> {
+    const found = await this.timelines.find({ postId }).sort({ _id: 1 }).limit(limit).toArray();
+    return found.map(toEntry);
   }
 
-  /** Removes the post from these owners' timelines: deletes by `_id`, in one bulk write. */
-  async removeFromOwners(postId: string, ownerIds: readonly string[]): Promise<void> {
-    await this.#deleteIds(ownerIds.map((ownerId) => entryId(ownerId, postId)));
-  }
-
-  async #deleteIds(ids: readonly string[]): Promise<void> {
-    for (let start = 0; start < ids.length; start += WRITE_BATCH) {
-      const batch = ids.slice(start, start + WRITE_BATCH);
+  /** Removes these entries (by `_id`, in one bulk write per WRITE_BATCH). */
+  async remove(entries: readonly Pick<TimelineEntry, 'ownerId' | 'postId' | 'createdAt'>[]): Promise<void> {
+    for (const batch of chunks(entries, WRITE_BATCH)) {
       await this.timelines.bulkWrite(
-        batch.map((_id) => ({ deleteOne: { filter: { _id } } })),
+        batch.map((entry) => ({
+          deleteOne: { filter: { _id: entryId(entry.ownerId, entry.createdAt, entry.postId) } },
+        })),
         { ordered: false },
       );
     }
@@ -188,53 +233,31 @@ export class TimelineStore {
     await this.timelines.deleteMany({ postId });
   }
 
-  /** Up to `limit` ids of the author's posts in the owner's timeline. */
-  async postsOfAuthor(ownerId: string, authorId: string, limit: number): Promise<string[]> {
-    const found = await this.timelines
-      .find({ ownerId, authorId })
-      .sort({ createdAt: -1, postId: -1 })
-      .limit(limit)
-      .toArray();
-    return found.map((entry) => entry.postId);
-  }
-
-  async removePosts(ownerId: string, postIds: readonly string[]): Promise<void> {
-    await this.#deleteIds(postIds.map((postId) => entryId(ownerId, postId)));
+  /** Up to `limit` of the author's entries in the owner's timeline, newest first. */
+  async postsOfAuthor(ownerId: string, authorId: string, limit: number): Promise<TimelineEntry[]> {
+    const found = await this.timelines.find({ ownerId, authorId }).sort({ _id: -1 }).limit(limit).toArray();
+    return found.map(toEntry);
   }
 
   async removeAuthor(ownerId: string, authorId: string): Promise<void> {
     await this.timelines.deleteMany({ ownerId, authorId });
   }
 
-  /** A slice of one timeline, newest first, strictly older than `after`: one indexed range scan. */
+  /** A slice of one timeline, newest first, strictly older than `after`: one indexed range. */
   async read(ownerId: string, { after, limit }: TimelineSlice): Promise<TimelineEntry[]> {
     if (limit <= 0) return [];
-    const older =
-      after === null
-        ? {}
-        : { $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, postId: { $lt: after.id } }] };
+    const older = after === null ? {} : { _id: { $lt: entryId(ownerId, after.at, after.id) } };
     const found = await this.timelines
       .find({ ownerId, ...older })
-      .sort({ createdAt: -1, postId: -1 })
+      .sort({ _id: -1 })
       .limit(limit)
       .toArray();
-    return found.map(({ ownerId: owner, postId, authorId, createdAt }) => ({
-      ownerId: owner,
-      postId,
-      authorId,
-      createdAt,
-    }));
+    return found.map(toEntry);
   }
 
   /** Every entry of one timeline, newest first (tests compare whole timelines with it). */
   async all(ownerId: string): Promise<TimelineEntry[]> {
-    const found = await this.timelines.find({ ownerId }).sort({ createdAt: -1, postId: -1 }).toArray();
-    return found.map(({ ownerId: owner, postId, authorId, createdAt }) => ({
-      ownerId: owner,
-      postId,
-      authorId,
-      createdAt,
-    }));
+    return (await this.timelines.find({ ownerId }).sort({ _id: -1 }).toArray()).map(toEntry);
   }
 
   count(ownerId: string): Promise<number> {

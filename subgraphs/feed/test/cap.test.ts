@@ -67,6 +67,38 @@ describe(`the timeline store at its default cap of ${TIMELINE_CAP}`, () => {
   });
 });
 
+describe('timelines grown by a large fan-out (cap 5, slack 2)', () => {
+  it('are counted and trimmed by trimPending, not one counter update per owner per post', async () => {
+    const client = new MongoClient(services.mongoUrl);
+    try {
+      const db = client.db(`${services.dbPrefix}cap_pending`);
+      const timelines = await TimelineStore.open(db, { cap: 5, slack: 2 });
+      const owners = Array.from({ length: 20 }, () => newId());
+      const posts = Array.from({ length: 8 }, (_, i) => ({
+        postId: newId(),
+        authorId: newId(),
+        createdAt: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+      }));
+      for (const post of posts)
+        expect(await timelines.add(owners.map((ownerId) => ({ ownerId, ...post })))).toEqual([]);
+      // Written, not yet counted: every timeline holds all 8.
+      expect(await timelines.count(owners[0]!)).toBe(8);
+      expect(await db.collection('timeline_owners').countDocuments()).toBe(0);
+      expect(await db.collection('timeline_growth').countDocuments()).toBe(8);
+
+      await timelines.trimPending();
+      const newest = posts
+        .map((post) => post.postId)
+        .reverse()
+        .slice(0, 5);
+      for (const owner of owners) expect((await timelines.all(owner)).map((entry) => entry.postId)).toEqual(newest);
+      expect(await db.collection('timeline_growth').countDocuments()).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)', () => {
   // The same code with a smaller cap, so that fan-out, trimming, backfill and paging can be
   // driven by real events quickly.

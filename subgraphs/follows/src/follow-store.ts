@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { findByIds, isDuplicateKeyError, ObjectId, parseObjectId } from '@micropost/mongo';
-import { olderThan, type Page } from '@micropost/server';
+import { findByIds, insertIfAbsent, upsertOne, ObjectId, parseObjectId } from '@micropost/mongo';
+import { findPagesByParent, olderThan, type Page } from '@micropost/server';
 
 /**
  * One follow: `followerId` follows `followeeId`. Unique per pair. Shard key in a sharded cluster:
@@ -180,14 +180,14 @@ export class FollowStore {
     throw new Error(`unfollow ${hex(followerId)} → ${hex(followeeId)} kept changing under us`);
   }
 
-  /** Up to `page.first + 1` live edges to `userId`, newest first. */
-  followersOf(userId: ObjectId, page: Page): Promise<FollowDocument[]> {
-    return this.page({ followeeId: userId }, page);
+  /** For each user, up to `page.first + 1` live edges to them, newest first: one query per batch. */
+  followersOf(userIds: readonly string[], page: Page): Promise<FollowDocument[][]> {
+    return this.pages('followeeId', userIds, page);
   }
 
-  /** Up to `page.first + 1` live edges from `userId`, newest first. */
-  followingOf(userId: ObjectId, page: Page): Promise<FollowDocument[]> {
-    return this.page({ followerId: userId }, page);
+  /** For each user, up to `page.first + 1` live edges from them, newest first: one query per batch. */
+  followingOf(userIds: readonly string[], page: Page): Promise<FollowDocument[][]> {
+    return this.pages('followerId', userIds, page);
   }
 
   /** One query for a whole batch; results line up with `userIds` (zeros for unknown or malformed ids). */
@@ -233,28 +233,28 @@ export class FollowStore {
     return stuck.length;
   }
 
-  private async page(owner: Filter<FollowDocument>, page: Page): Promise<FollowDocument[]> {
-    const filter = {
-      ...owner,
-      ...NOT_TOMBSTONED,
-      ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId),
-    };
-    return this.follows
-      .find(filter as Filter<FollowDocument>)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(page.first + 1)
-      .toArray();
+  private async pages(
+    parentField: 'followeeId' | 'followerId',
+    userIds: readonly string[],
+    page: Page,
+  ): Promise<FollowDocument[][]> {
+    const parents = userIds.map(parseObjectId);
+    const valid = parents.filter((id): id is ObjectId => id !== null);
+    const found = await findPagesByParent(this.follows, {
+      parentField,
+      parents: valid,
+      keyOf: hex,
+      filter: { ...NOT_TOMBSTONED, ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId) },
+      sort: { createdAt: -1, _id: -1 },
+      perParent: page.first + 1,
+    });
+    const byParent = new Map(found.map((edges, i) => [hex(valid[i]!), edges]));
+    return parents.map((id) => (id === null ? [] : (byParent.get(hex(id)) ?? [])));
   }
 
   /** Inserts a new edge; false when the pair exists already (live or tombstone). */
   private async insertEdge(edge: FollowDocument): Promise<boolean> {
-    try {
-      await this.follows.insertOne(edge);
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
+    return insertIfAbsent(this.follows, edge);
   }
 
   /** Steps (2) and (3) of a change: apply its counter delta, then mark the edge settled. */
@@ -288,13 +288,7 @@ export class FollowStore {
     userId: ObjectId,
     update: { $inc: Partial<FollowCounts> } | { $set: Partial<FollowCounts> },
   ): Promise<void> {
-    try {
-      await this.counts.updateOne({ _id: userId }, update, { upsert: true });
-    } catch (error) {
-      // MongoDB: two upserts creating the same counter at once; the loser applies to the winner's document.
-      if (!isDuplicateKeyError(error)) throw error;
-      await this.counts.updateOne({ _id: userId }, update);
-    }
+    await upsertOne(this.counts, { _id: userId }, update);
   }
 }
 

@@ -52,14 +52,12 @@ export const resolvers: Resolvers = {
     __resolveReference: (user) => ({ id: user.id }),
     followers: async (user, args, context) => {
       const page = readPage(args);
-      const userId = parseObjectId(user.id);
-      const edges = userId ? await context.store.followersOf(userId, page) : [];
+      const edges = await context.followerPages.load({ parentId: user.id, page });
       return toConnection(edges, page, position, (edge) => reference(edge.followerId));
     },
     following: async (user, args, context) => {
       const page = readPage(args);
-      const userId = parseObjectId(user.id);
-      const edges = userId ? await context.store.followingOf(userId, page) : [];
+      const edges = await context.followingPages.load({ parentId: user.id, page });
       return toConnection(edges, page, position, (edge) => reference(edge.followeeId));
     },
     followerCount: async (user, _args, context) => (await context.countsByUser.load(user.id)).followers,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError, parseObjectId, type ObjectId } from '@micropost/mongo';
+import { parseObjectId, upsertOne, type ObjectId } from '@micropost/mongo';
 
 /**
  * A user this subgraph knows exists: its projection of `user.registered` (it never reads the
@@ -46,12 +46,7 @@ export class UserDirectory {
   async recordRegistration(userId: string, registeredAt: Date): Promise<void> {
     const _id = parseObjectId(userId);
     if (_id === null) return; // not an id this system issues: nothing anyone could follow
-    try {
-      await this.knownUsers.updateOne({ _id }, { $setOnInsert: { registeredAt } }, { upsert: true });
-    } catch (error) {
-      // Two deliveries of the same event upserting at once: the other one inserted it.
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await upsertOne(this.knownUsers, { _id }, { $setOnInsert: { registeredAt } });
   }
 
   /**

@@ -186,3 +186,33 @@ describe('a page of users with their follow counts', () => {
     expect(large.edges.filter((edge) => edge.node.viewerFollows)).toHaveLength(2);
   });
 });
+
+describe('nested lists', () => {
+  const NESTED = /* GraphQL */ `
+    query Nested($id: ID!, $first: Int!) {
+      user(id: $id) {
+        followers(first: $first) {
+          edges { node { id followers(first: 100) { edges { node { id } } } following(first: 100) { edges { node { id } } } } }
+        }
+      }
+    }`;
+
+  async function nested(first: number) {
+    const { result, reads } = await graph.readsDuring(() =>
+      graphql(graph.url, NESTED, { variables: { id: star.id, first } }),
+    );
+    expect(result.errors).toBeUndefined();
+    const fans = result.data!.user.followers.edges.map((edge: any) => edge.node);
+    expect(fans).toHaveLength(first);
+    for (const fan of fans) expect(fan.following.edges.map((edge: any) => edge.node.id)).toContain(star.id);
+    return (reads.follows ?? []).filter((event) => event.command.comment !== RECONCILER_COMMENT).length;
+  }
+
+  it('load with one query per list per level, however many parents', async () => {
+    const few = await nested(3);
+    const many = await nested(25);
+    // The star's followers, then the fans' followers and the fans' following: one query each.
+    expect(few).toBe(3);
+    expect(many).toBe(3);
+  });
+});

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { RequestContext } from '@micropost/server';
+import { batchPageRequests, PAGE_LOADER_OPTIONS, type PageRequest, type RequestContext } from '@micropost/server';
 import type { LikeStore } from './like-store.ts';
 import type { PostDocument, PostStore } from './post-store.ts';
 
@@ -17,12 +17,13 @@ export interface PostsContext extends RequestContext {
    */
   readonly postById: DataLoader<string, PostDocument | null>;
   readonly postCountByAuthor: DataLoader<string, number>;
+  /** `User.posts` under many users: one query per batch (per level of a nested query). */
+  readonly postPages: DataLoader<PageRequest, PostDocument[], string>;
   /** Whether the viewer likes each post; always false, without a query, when signed out. */
   readonly viewerLikes: DataLoader<string, boolean>;
 }
 
 const byLowercase = { cacheKeyFn: (id: string) => id.toLowerCase() };
-
 export function createPostsContext(request: RequestContext, posts: PostStore, likes: LikeStore): PostsContext {
   const viewerId = request.viewer?.userId ?? null;
   return {
@@ -31,6 +32,10 @@ export function createPostsContext(request: RequestContext, posts: PostStore, li
     likes,
     postById: new DataLoader((ids) => posts.findByIds(ids), byLowercase),
     postCountByAuthor: new DataLoader((authorIds) => posts.postCounts(authorIds)),
+    postPages: new DataLoader(
+      batchPageRequests((authorIds, page) => posts.pagesByAuthors(authorIds, page)),
+      PAGE_LOADER_OPTIONS,
+    ),
     viewerLikes: new DataLoader(
       async (postIds) => (viewerId === null ? postIds.map(() => false) : likes.likedBy(viewerId, postIds)),
       byLowercase,

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { createEvent } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
-import { isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
+import { insertIfAbsent, parseObjectId, ObjectId } from '@micropost/mongo';
 import { NotFoundError } from '@micropost/server';
 import type { PostDocument, PostStore } from './post-store.ts';
 
@@ -60,12 +60,7 @@ export class LikeStore {
    */
   async like(post: PostDocument, userId: string, requestId: string): Promise<PostDocument> {
     const like: LikeDocument = { _id: new ObjectId(), postId: post._id, userId, createdAt: new Date(), counted: false };
-    try {
-      await this.likes.insertOne(like);
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return post;
-      throw error;
-    }
+    if (!(await insertIfAbsent(this.likes, like))) return post;
     const postId = post._id.toHexString();
     const change = await this.posts.changeLikeCount(post, 1, (likeCount) =>
       createEvent('post.liked', { postId, authorId: post.authorId, likerId: userId, likeCount }, { requestId }),

@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import {
   createEvent,
   ensureOutboxIndex,
@@ -7,8 +7,8 @@ import {
   type EventEnvelope,
   type OutboxFields,
 } from '@micropost/events';
-import { findByIds, isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
-import { olderThan, type Page } from '@micropost/server';
+import { findByIds, parseObjectId, ObjectId, upsertOne } from '@micropost/mongo';
+import { findPagesByParent, olderThan, type Page } from '@micropost/server';
 
 /**
  * A post. Shard key in a sharded cluster: `{ authorId: "hashed", _id: 1 }`: authors spread evenly
@@ -127,18 +127,19 @@ export class PostStore {
     return authorIds.map((id) => Math.max(0, byId.get(id) ?? 0));
   }
 
-  /** Up to `page.first + 1` live posts of the author, newest first, strictly after the cursor (keyset, never skip). */
-  pageByAuthor(authorId: string, page: Page): Promise<PostDocument[]> {
-    const filter = {
-      authorId,
-      ...LIVE,
-      ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId),
-    } as Filter<PostDocument>;
-    return this.posts
-      .find(filter)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(page.first + 1)
-      .toArray();
+  /**
+   * For each author, up to `page.first + 1` live posts, newest first, strictly after the cursor
+   * (keyset, never skip): one query for the whole batch. Results line up with `authorIds`.
+   */
+  pagesByAuthors(authorIds: readonly string[], page: Page): Promise<PostDocument[][]> {
+    return findPagesByParent(this.posts, {
+      parentField: 'authorId',
+      parents: authorIds,
+      keyOf: (authorId) => authorId,
+      filter: { ...LIVE, ...olderThan(page.after, { at: 'createdAt', id: '_id' }, parseObjectId) },
+      sort: { createdAt: -1, _id: -1 },
+      perParent: page.first + 1,
+    });
   }
 
   /**
@@ -184,12 +185,6 @@ export class PostStore {
   }
 
   private async changePostCount(authorId: string, delta: 1 | -1): Promise<void> {
-    try {
-      await this.authors.updateOne({ _id: authorId }, { $inc: { postCount: delta } }, { upsert: true });
-    } catch (error) {
-      // Two first posts of one author racing to create the counter: the loser increments the winner's.
-      if (!isDuplicateKeyError(error)) throw error;
-      await this.authors.updateOne({ _id: authorId }, { $inc: { postCount: delta } });
-    }
+    await upsertOne(this.authors, { _id: authorId }, { $inc: { postCount: delta } });
   }
 }

@@ -86,7 +86,7 @@ export const resolvers: Resolvers = {
     __resolveReference: (reference) => ({ id: reference.id }),
     posts: async (user, args, context) => {
       const page = readPage(args);
-      const items = await context.posts.pageByAuthor(user.id, page);
+      const items = await context.postPages.load({ parentId: user.id, page });
       for (const post of items) context.postById.prime(post._id.toHexString(), post);
       return toConnection(items, page, (post) => ({ at: post.createdAt, id: post._id.toHexString() }));
     },

@@ -1,7 +1,7 @@
 import type { EventConsumer } from '@micropost/server';
 import type { EventEnvelope } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
-import { KeyedMutex } from './field-keys.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
 import type { PostIndex } from './post-index.ts';
 import type { UserIndex } from './user-index.ts';
 

@@ -1,4 +1,4 @@
-import { BadUserInputError, MAX_PAGE_SIZE } from '@micropost/server';
+import { BadUserInputError, decodeKeyset, encodeKeyset, MAX_PAGE_SIZE } from '@micropost/server';
 import { handleOf, postQueryTerms, userQueryWords } from './tokenize.ts';
 
 export const MAX_QUERY_LENGTH = 100;
@@ -48,24 +48,10 @@ export function readFirst(first: number | null | undefined): number {
   return value;
 }
 
-// Cursors are opaque to clients: base64url of a small JSON array tagged with what it pages through,
-// so a posts cursor given to searchUsers (or garbage) is refused.
+// Cursors are keysets tagged with what they page through, so a posts cursor given to searchUsers
+// (or garbage) is refused.
 
 const INVALID_CURSOR = 'That cursor is not valid: pass an endCursor or cursor from a previous page of the same search.';
-
-function encode(value: unknown[]): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decode(cursor: string): unknown[] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value)) return value;
-  } catch {
-    // reported below
-  }
-  throw new BadUserInputError(INVALID_CURSOR);
-}
 
 /** A place in newest-first post order: strictly older than `(t, id)` comes next. `id` "" means "everything before time t". */
 export interface PostPosition {
@@ -74,12 +60,12 @@ export interface PostPosition {
 }
 
 export function encodePostCursor({ t, id }: PostPosition): string {
-  return encode(['p', t, id]);
+  return encodeKeyset(['p', t, id]);
 }
 
 export function decodePostCursor(cursor: string | null | undefined): PostPosition | null {
   if (cursor == null) return null;
-  const [tag, t, id] = decode(cursor);
+  const [tag, t, id] = decodeKeyset(cursor, INVALID_CURSOR);
   if (tag === 'p' && Number.isSafeInteger(t) && typeof id === 'string' && id.length <= 200)
     return { t: t as number, id };
   throw new BadUserInputError(INVALID_CURSOR);
@@ -95,12 +81,12 @@ export interface UserPosition {
 }
 
 export function encodeUserCursor({ exact, handle }: UserPosition): string {
-  return encode(['u', exact ? 0 : 1, handle]);
+  return encodeKeyset(['u', exact ? 0 : 1, handle]);
 }
 
 export function decodeUserCursor(cursor: string | null | undefined): UserPosition | null {
   if (cursor == null) return null;
-  const [tag, phase, handle] = decode(cursor);
+  const [tag, phase, handle] = decodeKeyset(cursor, INVALID_CURSOR);
   if (tag === 'u' && (phase === 0 || phase === 1) && typeof handle === 'string' && handle.length <= 200)
     return { exact: phase === 0, handle };
   throw new BadUserInputError(INVALID_CURSOR);

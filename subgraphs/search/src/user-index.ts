@@ -1,26 +1,29 @@
 import type { Collection, Db } from 'mongodb';
-import { updateEach } from '@micropost/mongo';
-import { fromFieldKey, toFieldKey } from './field-keys.ts';
+import { insertMissing } from '@micropost/mongo';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
+import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
 
 /**
- * The user index: a prefix index over handles and display-name words.
+ * The user index: a prefix index over handles and display-name words, one small document per
+ * (prefix, user), read by equality on `prefix` in `_id` order.
  *
- * As for posts, every read is a point lookup by `_id` (see post-index.ts for why):
+ * - `user_tokens` `{ _id: "<prefix> <handle> <userId> <revision>", prefix, userId, h, w }`: the
+ *                 users with a word starting with `prefix` (every prefix of 1–20 characters of
+ *                 every word); `_id` ascending within a prefix is handle order. `w` is the user's
+ *                 words (`" a b c "`) for the other words of a query. Index `{ prefix: 1, _id: 1 }`.
+ * - `users`       `{ _id: userId, handle, displayName, revision, w, tokens, stale }`: the profile as
+ *                 last indexed and the `_id`s of its tokens. `revision` (1 for `user.registered`)
+ *                 orders updates: an older one is ignored. `stale` lists tokens still to be removed
+ *                 after a change, so a crash mid-way is finished by the redelivery. Index `{ handle: 1 }`
+ *                 (the exact-handle match ranked first).
  *
- * - `user_prefixes` `{ _id: prefix, u: { "<userId>": { h: handle, w: " words " } } }`: the users
- *   with a word starting with `prefix` (every prefix of 1–20 characters of every word).
- * - `users`         `{ _id: userId, handle, displayName, revision, w, prefixes, stale }`: the
- *   profile as last indexed. `revision` (1 for `user.registered`) orders updates: an older one
- *   is ignored. `stale` lists prefixes still to be cleaned after a rename, so a crash mid-way is
- *   finished by the redelivery.
+ * A query reads the tokens of its longest word in handle order, keeps those matching every word and
+ * confirms them against `users` in one read per batch, so a token left behind by a concurrent
+ * change in another process never shows. At most MAX_EXAMINED_PER_PAGE tokens are examined for one
+ * page; then the page ends early with a cursor.
  *
- * A query reads the prefix document of its longest word, filters and orders its entries in memory
- * (exact handle first, then by handle) and confirms each candidate against `users`, so an entry
- * left behind by a concurrent rename in another process never shows.
- *
- * Shard keys at scale: `_id` (hashed) for both.
+ * Shard keys at scale: `user_tokens` `{ prefix: 1, _id: 1 }`, `users` `{ _id: "hashed" }`.
  */
 
 export interface IndexedUser {
@@ -30,22 +33,19 @@ export interface IndexedUser {
   revision: number;
   /** The user's words, `" a b c "`. */
   w: string;
-  prefixes: string[];
+  tokens: string[];
   stale: string[];
 }
 
-interface PrefixEntry {
+interface TokenDocument {
+  _id: string;
+  prefix: string;
+  userId: string;
   h: string;
   w: string;
 }
 
-interface PrefixDocument {
-  _id: string;
-  u: Record<string, PrefixEntry>;
-}
-
-/** At most this many candidates are confirmed for one page; then the page ends early with a cursor. */
-export const MAX_CANDIDATES_PER_PAGE = 200;
+export const MAX_EXAMINED_PER_PAGE = 1000;
 
 export interface UserHit {
   readonly id: string;
@@ -61,15 +61,28 @@ export interface UserSearchResult {
 }
 
 const matchesAll = (w: string, words: readonly string[]) => words.every((word) => containsPrefix(w, word));
+const tokenId = (prefix: string, handle: string, userId: string, revision: number) =>
+  `${prefix} ${handle} ${userId} ${revision}`;
+/** Sorts after every token of `handle` under `prefix` (handles hold no spaces). */
+const afterHandle = (prefix: string, handle: string) => `${prefix} ${handle} \uffff`;
+
+export interface UserIndexOptions {
+  readonly maxExamined?: number;
+}
 
 export class UserIndex {
   private constructor(
     readonly users: Collection<IndexedUser>,
-    readonly prefixes: Collection<PrefixDocument>,
+    readonly tokens: Collection<TokenDocument>,
+    readonly maxExamined: number,
   ) {}
 
-  static async open(db: Db): Promise<UserIndex> {
-    return new UserIndex(db.collection<IndexedUser>('users'), db.collection<PrefixDocument>('user_prefixes'));
+  static async open(db: Db, options: UserIndexOptions = {}): Promise<UserIndex> {
+    const users = db.collection<IndexedUser>('users');
+    await users.createIndex({ handle: 1 }, { name: 'handle' });
+    const tokens = db.collection<TokenDocument>('user_tokens');
+    await tokens.createIndex({ prefix: 1, _id: 1 }, { name: 'prefix_by_handle' });
+    return new UserIndex(users, tokens, options.maxExamined ?? MAX_EXAMINED_PER_PAGE);
   }
 
   /** Indexes this revision of a profile unless a newer one is indexed already; idempotent. */
@@ -77,37 +90,33 @@ export class UserIndex {
     const current = await this.users.findOne({ _id: userId });
     if (current && current.revision > revision) return;
     if (current && current.revision === revision) {
-      // A replay: the new entries were written before the profile; only the cleanup may be unfinished.
+      // A replay: the new tokens were written before the profile; only the cleanup may be unfinished.
       if (current.stale.length > 0) await this.#clean(userId, current.stale);
       return;
     }
     const words = userWords(handle, displayName);
     const w = joinTerms(words);
-    const prefixes = prefixesOf(words);
-    const key = toFieldKey(userId);
-    const entry: PrefixEntry = { h: handle, w };
-    await updateEach(
-      this.prefixes,
-      prefixes.map((prefix) => ({ filter: { _id: prefix }, update: { $set: { [`u.${key}`]: entry } }, upsert: true })),
-    );
-    const kept = new Set(prefixes);
-    const stale = [...new Set([...(current?.prefixes ?? []), ...(current?.stale ?? [])])].filter(
-      (prefix) => !kept.has(prefix),
-    );
+    const tokens = prefixesOf(words).map((prefix) => ({
+      _id: tokenId(prefix, handle, userId, revision),
+      prefix,
+      userId,
+      h: handle,
+      w,
+    }));
+    await insertMissing(this.tokens, tokens);
+    const ids = tokens.map((token) => token._id);
+    const kept = new Set(ids);
+    const stale = [...new Set([...(current?.tokens ?? []), ...(current?.stale ?? [])])].filter((id) => !kept.has(id));
     await this.users.updateOne(
       { _id: userId },
-      { $set: { handle, displayName, revision, w, prefixes, stale } },
+      { $set: { handle, displayName, revision, w, tokens: ids, stale } },
       { upsert: true },
     );
     if (stale.length > 0) await this.#clean(userId, stale);
   }
 
   async #clean(userId: string, stale: readonly string[]): Promise<void> {
-    const key = toFieldKey(userId);
-    await updateEach(
-      this.prefixes,
-      stale.map((prefix) => ({ filter: { _id: prefix }, update: { $unset: { [`u.${key}`]: '' } } })),
-    );
+    await deleteIds(this.tokens, stale);
     await this.users.updateOne({ _id: userId }, { $set: { stale: [] } });
   }
 
@@ -127,40 +136,37 @@ export class UserIndex {
   ): Promise<UserSearchResult> {
     const longest = words.reduce((a, b) => ([...b].length > [...a].length ? b : a));
     const prefix = [...longest].slice(0, MAX_PREFIX_LENGTH).join('');
-    const document = await this.prefixes.findOne({ _id: prefix });
-    const candidates: UserHit[] = [];
-    let exact: UserHit | null = null;
-    for (const [key, entry] of Object.entries(document?.u ?? {})) {
-      if (!matchesAll(entry.w, words)) continue;
-      const hit = { id: fromFieldKey(key), handle: entry.h, exact: entry.h === handle };
-      if (hit.exact) exact = hit;
-      else candidates.push(hit);
-    }
-    candidates.sort((a, b) => (a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0));
-    let ordered: UserHit[];
-    if (after === null) ordered = exact ? [exact, ...candidates] : candidates;
-    else if (after.exact) ordered = candidates;
-    else ordered = candidates.filter((hit) => hit.handle > after.handle);
-
     const hits: UserHit[] = [];
-    let confirmed = 0;
-    while (hits.length <= first && confirmed < ordered.length) {
-      if (confirmed >= MAX_CANDIDATES_PER_PAGE) {
-        const last = ordered[confirmed - 1]!;
-        return { hits, resumeAt: { exact: last.exact, handle: last.handle } };
-      }
-      // Confirm a batch at once: about as many as the page still needs.
-      const batch = ordered.slice(
-        confirmed,
-        confirmed + Math.min(first + 1 - hits.length + 2, MAX_CANDIDATES_PER_PAGE - confirmed),
-      );
-      confirmed += batch.length;
-      const users = await Promise.all(batch.map((hit) => this.users.findOne({ _id: hit.id })));
-      batch.forEach((hit, i) => {
-        const user = users[i];
-        if (user && user.handle === hit.handle && matchesAll(user.w, words)) hits.push(hit);
-      });
+    if (after === null && handle !== null) {
+      const exact = await this.users.findOne({ handle });
+      if (exact && matchesAll(exact.w, words)) hits.push({ id: exact._id, handle, exact: true });
     }
-    return { hits: hits.slice(0, first + 1), resumeAt: null };
+    const { kept, stoppedAt } = await walkKeys<TokenDocument>({
+      want: first + 1 - hits.length,
+      budget: Math.max(first + 1, this.maxExamined),
+      start: after === null || after.exact ? null : afterHandle(prefix, after.handle),
+      read: (from, limit) =>
+        this.tokens
+          .find({ prefix, ...(from === null ? {} : { _id: { $gt: from } }) })
+          .sort({ _id: 1 })
+          .limit(limit)
+          .toArray(),
+      keep: async (batch) => {
+        // The exact match is ranked first, never again in handle order.
+        const candidates = batch.filter((token) => token.h !== handle && matchesAll(token.w, words));
+        if (candidates.length === 0) return [];
+        const current = new Map<string, IndexedUser>();
+        const ids = [...new Set(candidates.map((token) => token.userId))];
+        for (let start = 0; start < ids.length; start += READ_BATCH)
+          for (const user of await this.users.find({ _id: { $in: ids.slice(start, start + READ_BATCH) } }).toArray())
+            current.set(user._id, user);
+        return candidates.filter((token) => {
+          const user = current.get(token.userId);
+          return user !== undefined && user.handle === token.h && matchesAll(user.w, words);
+        });
+      },
+    });
+    hits.push(...kept.map((token) => ({ id: token.userId, handle: token.h, exact: false })));
+    return { hits, resumeAt: stoppedAt && { exact: false, handle: stoppedAt.h } };
   }
 }

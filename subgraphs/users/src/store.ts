@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { findByIds, isDuplicateKeyError, parseObjectId, ObjectId } from '@micropost/mongo';
+import { findByIds, insertIfAbsent, parseObjectId, ObjectId } from '@micropost/mongo';
 import { ConflictError, NotFoundError } from '@micropost/server';
 
 /**
@@ -70,12 +70,7 @@ export class UserStore {
       revision: 1,
       ...outboxFields([event]),
     };
-    try {
-      await this.users.insertOne(user);
-    } catch (error) {
-      if (isDuplicateKeyError(error)) throw new ConflictError(`The handle "${input.handle}" is taken.`);
-      throw error;
-    }
+    if (!(await insertIfAbsent(this.users, user))) throw new ConflictError(`The handle "${input.handle}" is taken.`);
     this.afterWrite();
     return user;
   }
