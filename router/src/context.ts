@@ -8,6 +8,8 @@ export interface RouterContext {
   readonly requestId: string;
   /** The viewer, signed once per request for every subgraph fetch it causes; null when signed out. */
   readonly forwardedIdentity: string | null;
+  /** The client's address (X-Forwarded-For from a trusted balancer), for rate limits; absent for the router's own operations. */
+  readonly clientAddress?: string;
 }
 
 /** Verifies the bearer token once, at the edge; subgraphs only ever see the router's signature. */
