@@ -205,18 +205,16 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
   say(`seed: ${users.length} users (direct insert into users.users + user.registered events)…`);
   for (let start = 0; start < users.length; start += BATCH) {
     await usersDb.collection('users').insertMany(
-      users
-        .slice(start, start + BATCH)
-        .map(({ _id, handle, displayName, createdAt }) => ({
-          _id,
-          handle,
-          displayName,
-          bio: '',
-          avatarUrl: null,
-          passwordHash,
-          createdAt,
-          revision: 1,
-        })),
+      users.slice(start, start + BATCH).map(({ _id, handle, displayName, createdAt }) => ({
+        _id,
+        handle,
+        displayName,
+        bio: '',
+        avatarUrl: null,
+        passwordHash,
+        createdAt,
+        revision: 1,
+      })),
       { ordered: false },
     );
   }
