@@ -88,28 +88,24 @@ export function limitedParseOptions(limits: OperationLimits): ParseOptions {
   return { maxTokens: limits.maxTokens };
 }
 
-/** Re-reports graphql-armor's errors as OperationLimitError so every refusal carries one code. */
-function asLimitRule(rule: ValidationRule): ValidationRule {
-  return (context) =>
-    rule(
-      new Proxy(context, {
-        get(target, property, receiver) {
-          if (property === 'reportError')
-            return (error: GraphQLError) =>
-              target.reportError(new OperationLimitError(error.message, error.nodes as readonly FieldNode[]));
-          const value = Reflect.get(target, property, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      }),
-    );
-}
+/**
+ * graphql-armor's options for reporting a refusal as a validation error (by default its rules throw
+ * out of `validate`, which Apollo Server answers with a 500) that carries one code.
+ */
+const report = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new OperationLimitError(error.message.replace(/^Syntax Error: /, ''))),
+  ],
+};
 
 /** The validation rules of the limits (depth, aliases, directives, cost), for Apollo and graphql-ws alike. */
 export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
   return [
-    asLimitRule(maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true })),
-    asLimitRule(maxAliasesRule({ n: limits.maxAliases })),
-    asLimitRule(maxDirectivesRule({ n: limits.maxDirectives })),
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...report }),
+    maxAliasesRule({ n: limits.maxAliases, ...report }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...report }),
     costLimitRule(limits.maxCost),
   ];
 }
