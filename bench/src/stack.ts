@@ -199,6 +199,8 @@ export async function startStack(
       port: balancerPort,
       servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
       log: () => {},
+      // One address drives the whole load here: lift the balancer's per-address limits too.
+      env: { BALANCER_MAX_CONNECTIONS_PER_ADDRESS: '100000', BALANCER_MAX_REQUESTS_PER_10S_PER_ADDRESS: '100000000' },
     });
     stack.push(() => balancer.stop());
     // HAProxy needs two good health checks (500 ms apart) before it sends anything.
