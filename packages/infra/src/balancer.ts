@@ -33,7 +33,12 @@ export function ensureHaproxyInstalled({ log = stderrLog }: { log?: Log } = {}):
 }
 
 /** Runs HAProxy in the foreground (`-db`) with deploy/haproxy.cfg, in front of the two servers. */
-export async function startBalancer({ port, servers, log = stderrLog, env = {} }: BalancerOptions): Promise<RunningBalancer> {
+export async function startBalancer({
+  port,
+  servers,
+  log = stderrLog,
+  env = {},
+}: BalancerOptions): Promise<RunningBalancer> {
   const haproxy = findCommand('haproxy');
   if (haproxy === undefined) throw new Error('haproxy is not installed');
   const daemon = new Daemon('HAProxy', haproxy, ['-db', '-f', HAPROXY_CONFIG], {

@@ -46,6 +46,11 @@ export class ConflictError extends CodedError {
   }
 }
 
+function rateLimitedExtensions(retryAfterSeconds: number, beforeExecution: boolean): Record<string, unknown> {
+  const http = { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) };
+  return { code: ErrorCode.RATE_LIMITED, retryAfterSeconds, ...(beforeExecution ? { http } : {}) };
+}
+
 /**
  * Too many requests. Refused before execution it answers HTTP 429 with `Retry-After` (Apollo
  * Server applies `extensions.http`); inside a response it is one error among the results.
@@ -56,15 +61,7 @@ export class RateLimitedError extends GraphQLError {
     message = `Too many requests; try again in ${retryAfterSeconds} s.`,
     beforeExecution = true,
   ) {
-    super(message, {
-      extensions: {
-        code: ErrorCode.RATE_LIMITED,
-        retryAfterSeconds,
-        ...(beforeExecution
-          ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) } }
-          : {}),
-      },
-    });
+    super(message, { extensions: rateLimitedExtensions(retryAfterSeconds, beforeExecution) });
   }
 }
 
