@@ -10,6 +10,18 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Variables whose values are never printed: secrets, keys, passwords, tokens. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CREDENTIAL/i;
+
+/**
+ * How a bad value is shown in a ConfigError: secrets not at all (only their length), and URLs
+ * without the password they may carry; everything else as given.
+ */
+export function describeValue(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return `a value of ${value.length} characters, not shown`;
+  return `"${value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@')}"`;
+}
+
 /** Parses `env` with `schema`; blank values count as unset. Throws ConfigError naming each bad variable. */
 export function parseEnv<Shape extends z.ZodRawShape>(
   shape: Shape,
@@ -26,7 +38,7 @@ export function parseEnv<Shape extends z.ZodRawShape>(
       const value = present[name];
       return value === undefined
         ? `${name}: ${issue.message} (it is not set)`
-        : `${name}: ${issue.message} (got "${value}")`;
+        : `${name}: ${issue.message} (got ${describeValue(name, value)})`;
     }),
   );
 }
