@@ -75,7 +75,8 @@ describe('docker-compose.yml', () => {
     const text = readFileSync(`${repoRoot}/docker-compose.yml`, 'utf8');
     for (const variable of [
       'JWT_SECRET',
-      'INTERNAL_SECRET',
+      'INTERNAL_PRIVATE_KEY',
+      'INTERNAL_PUBLIC_KEY',
       'MONGO_ROOT_PASSWORD',
       'MONGO_REPLICA_SET_KEY',
       'RABBITMQ_PASSWORD',
@@ -96,7 +97,8 @@ describe('docker-compose.yml', () => {
         ),
         AMQP_URL: expect.stringMatching(/^amqp:\/\/micropost:\$\{RABBITMQ_PASSWORD:\?[^}]+\}@rabbitmq:5672$/),
         JWT_SECRET: requiredVariable('JWT_SECRET'),
-        INTERNAL_SECRET: requiredVariable('INTERNAL_SECRET'),
+        INTERNAL_PRIVATE_KEY: requiredVariable('INTERNAL_PRIVATE_KEY'),
+        INTERNAL_PUBLIC_KEY: requiredVariable('INTERNAL_PUBLIC_KEY'),
         HOST: '0.0.0.0',
         PORT: '4000',
         NODE_ENV: 'production',

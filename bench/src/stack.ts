@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
-import { generateSecret } from '@micropost/auth';
+import { generateIdentityKeys, generateSecret, type IdentityKeys } from '@micropost/auth';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import {
@@ -19,6 +19,12 @@ import {
   type RunningBalancer,
 } from '@micropost/infra';
 import { memoryOf, say, sleep, until } from './progress.ts';
+
+/** The servers' identity keys: each server is a router (signs) and subgraphs (verify). */
+const identityKeyEnv = (keys: IdentityKeys) => ({
+  INTERNAL_PRIVATE_KEY: keys.privateKey,
+  INTERNAL_PUBLIC_KEY: keys.publicKey,
+});
 
 /** A Node process the bench started (a server, a gateway, the subgraph host), on a loopback port. */
 export interface NodeProcess {
@@ -165,7 +171,7 @@ export async function startStack(
       MONGO_DB_PREFIX: services.dbPrefix,
       AMQP_URL: services.amqpUrl,
       JWT_SECRET: generateSecret(),
-      INTERNAL_SECRET: generateSecret(),
+      ...identityKeyEnv(generateIdentityKeys()),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       // The bench is one client address driving the load of many: it measures throughput, not the limits.
       RATE_LIMIT_REQUESTS_PER_MINUTE: '100000000',

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { AccessTokens, ForwardedIdentities, InvalidTokenError, bearerToken, type Identity } from '@micropost/auth';
+import { AccessTokens, IdentitySigner, InvalidTokenError, bearerToken, type Identity } from '@micropost/auth';
 import { REQUEST_ID_HEADER, UnauthenticatedError } from '@micropost/server';
 
 export interface RouterContext {
@@ -16,7 +16,7 @@ export interface RouterContext {
 export class RouterAuthenticator {
   constructor(
     private readonly tokens: AccessTokens,
-    private readonly identities: ForwardedIdentities,
+    private readonly identities: IdentitySigner,
   ) {}
 
   async contextFor(authorization: string | undefined, requestId: string = randomUUID()): Promise<RouterContext> {

@@ -5,8 +5,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
-import { amqpEnv, authEnv, httpEnv, logEnv, mongoEnv, parseEnv, z } from '@micropost/config';
+import { AccessTokens, IDENTITY_HEADER, IdentitySigner } from '@micropost/auth';
+import { amqpEnv, authEnv, httpEnv, identitySigningEnv, logEnv, mongoEnv, parseEnv, z } from '@micropost/config';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { connectMongo, subgraphDatabase } from '@micropost/mongo';
@@ -46,6 +46,7 @@ const routerEnv = {
   ...logEnv,
   ...httpEnv(4000),
   ...authEnv,
+  ...identitySigningEnv,
   ...amqpEnv,
   ...subgraphUrlEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
@@ -164,7 +165,7 @@ export async function startRouter(
     await apollo.start();
     stack.push(() => apollo.stop());
     const tokens = new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS);
-    const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
+    const authenticator = new RouterAuthenticator(tokens, new IdentitySigner(env.INTERNAL_PRIVATE_KEY));
     let live: LiveService | undefined;
     const proxies = env.TRUSTED_PROXIES;
     httpServer.on(

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** Every invalid variable, reported together so one start-up fixes them all. */
@@ -108,8 +109,29 @@ export const authEnv = {
   JWT_SECRET: secret,
   /** Lifetime of a bearer token in seconds; default 7 days. */
   TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
-  /** Shared by the router and subgraphs: signs the identity the router forwards. */
-  INTERNAL_SECRET: secret,
 };
+
+/** base64 of a DER-encoded Ed25519 key (PKCS #8 private, SPKI public), on one line. */
+const ed25519Key = (type: 'private' | 'public') =>
+  z.string().refine(
+    (value) => {
+      try {
+        const key = Buffer.from(value, 'base64');
+        const parsed =
+          type === 'private'
+            ? createPrivateKey({ key, format: 'der', type: 'pkcs8' })
+            : createPublicKey({ key, format: 'der', type: 'spki' });
+        return parsed.asymmetricKeyType === 'ed25519';
+      } catch {
+        return false;
+      }
+    },
+    `must be a base64 DER Ed25519 ${type} key (${type === 'private' ? 'PKCS #8' : 'SPKI'})`,
+  );
+
+/** The router's: signs the identity it forwards to subgraphs. */
+export const identitySigningEnv = { INTERNAL_PRIVATE_KEY: ed25519Key('private') };
+/** Every subgraph's: verifies the router's signature, and cannot sign. */
+export const identityVerifyingEnv = { INTERNAL_PUBLIC_KEY: ed25519Key('public') };
 
 export { z };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, authEnv, mongoEnv, parseEnv } from '../src/index.ts';
+import { ConfigError, authEnv, identitySigningEnv, mongoEnv, parseEnv } from '../src/index.ts';
 
 function problems(run: () => unknown): string {
   try {
@@ -13,9 +13,14 @@ function problems(run: () => unknown): string {
 
 describe('configuration errors', () => {
   it('never print a secret value, only that it is wrong', () => {
-    const message = problems(() => parseEnv(authEnv, { JWT_SECRET: 'hunter2-short', INTERNAL_SECRET: 'tiny-secret' }));
+    const message = problems(() =>
+      parseEnv(
+        { ...authEnv, ...identitySigningEnv },
+        { JWT_SECRET: 'hunter2-short', INTERNAL_PRIVATE_KEY: 'tiny-secret' },
+      ),
+    );
     expect(message).toMatch(/JWT_SECRET: must be at least 32 characters \(got a value of 13 characters, not shown\)/);
-    expect(message).toMatch(/INTERNAL_SECRET/);
+    expect(message).toMatch(/INTERNAL_PRIVATE_KEY: must be a base64 DER Ed25519 private key/);
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('tiny-secret');
   });
