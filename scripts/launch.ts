@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { generateSecret } from '@micropost/auth';
+import { generateIdentityKeys, generateSecret, identityPublicKey } from '@micropost/auth';
 import {
   type Availability,
   type DefaultRabbit,
@@ -28,22 +28,38 @@ const say = (line: string) => console.log(`[launch] ${line}`);
 const set = (name: string) => (process.env[name] ?? '').trim() !== '';
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 
-/** Secrets survive restarts (tokens stay valid); the environment wins over the file. */
-function loadSecrets(): { JWT_SECRET: string; INTERNAL_SECRET: string } {
+type SecretName = 'JWT_SECRET' | 'INTERNAL_PRIVATE_KEY' | 'INTERNAL_PUBLIC_KEY';
+
+/**
+ * Secrets survive restarts (tokens stay valid); the environment wins over the file. The identity
+ * key pair is made together: the router signs with the private key, subgraphs verify with the public.
+ */
+function loadSecrets(): Record<SecretName, string> {
   const file = join(stateDir, 'secrets.json');
-  const stored: Partial<Record<'JWT_SECRET' | 'INTERNAL_SECRET', string>> = existsSync(file)
-    ? JSON.parse(readFileSync(file, 'utf8'))
-    : {};
-  const secrets = {
+  const stored: Partial<Record<SecretName, string>> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const keys =
+    stored.INTERNAL_PRIVATE_KEY && stored.INTERNAL_PUBLIC_KEY
+      ? { privateKey: stored.INTERNAL_PRIVATE_KEY, publicKey: stored.INTERNAL_PUBLIC_KEY }
+      : generateIdentityKeys();
+  const secrets: Record<SecretName, string> = {
     JWT_SECRET: stored.JWT_SECRET ?? generateSecret(),
-    INTERNAL_SECRET: stored.INTERNAL_SECRET ?? generateSecret(),
+    INTERNAL_PRIVATE_KEY: keys.privateKey,
+    INTERNAL_PUBLIC_KEY: keys.publicKey,
   };
-  if (stored.JWT_SECRET !== secrets.JWT_SECRET || stored.INTERNAL_SECRET !== secrets.INTERNAL_SECRET) {
+  if ((Object.keys(secrets) as SecretName[]).some((name) => stored[name] !== secrets[name])) {
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }
+  const fromEnv = (name: SecretName) => (set(name) ? process.env[name]! : secrets[name]);
+  const privateKey = fromEnv('INTERNAL_PRIVATE_KEY');
   return {
-    JWT_SECRET: set('JWT_SECRET') ? process.env.JWT_SECRET! : secrets.JWT_SECRET,
-    INTERNAL_SECRET: set('INTERNAL_SECRET') ? process.env.INTERNAL_SECRET! : secrets.INTERNAL_SECRET,
+    JWT_SECRET: fromEnv('JWT_SECRET'),
+    INTERNAL_PRIVATE_KEY: privateKey,
+    // A private key given alone brings its own public key.
+    INTERNAL_PUBLIC_KEY: set('INTERNAL_PUBLIC_KEY')
+      ? process.env.INTERNAL_PUBLIC_KEY!
+      : set('INTERNAL_PRIVATE_KEY')
+        ? identityPublicKey(privateKey)
+        : secrets.INTERNAL_PUBLIC_KEY,
   };
 }
 

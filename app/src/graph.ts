@@ -41,7 +41,8 @@ export async function startGraph(
     for (const definition of definitions) {
       const onMongoCommand =
         options.onMongoCommand && ((event: CommandStartedEvent) => options.onMongoCommand!(definition.name, event));
-      started.push(await startSubgraph(definition, { ...env, PORT: '0' }, { bus, onMongoCommand }));
+      // Subgraphs listen on loopback whatever HOST the router gets: only the router is served outside.
+      started.push(await startSubgraph(definition, { ...env, HOST: '127.0.0.1', PORT: '0' }, { bus, onMongoCommand }));
     }
     const subgraphs = Object.fromEntries(started.map((service) => [service.name, service]));
     const urls = Object.fromEntries(started.map((service) => [subgraphUrlVariable(service.name), service.url]));

@@ -11,6 +11,7 @@ interface Service {
   ports?: string[];
   volumes?: string[];
   environment?: Record<string, string>;
+  entrypoint?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
 }
@@ -20,6 +21,9 @@ const compose = parse(readFileSync(`${repoRoot}/docker-compose.yml`, 'utf8'), { 
   services: Record<string, Service>;
 };
 const { services } = compose;
+
+/** `${NAME:?message}` as compose writes a variable that must be set (the yaml parser keeps it as text). */
+const requiredVariable = (name: string) => expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`));
 
 describe('docker-compose.yml', () => {
   it('describes the production topology', () => {
@@ -43,18 +47,44 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs MongoDB as a three-member replica set, initiated once', () => {
-    for (const name of ['mongo1', 'mongo2', 'mongo3'])
-      expect(services[name]!.command).toEqual(['mongod', '--replSet', 'rs0', '--bind_ip_all']);
+  it('runs MongoDB as a three-member replica set with authentication, initiated once', () => {
+    for (const name of ['mongo1', 'mongo2', 'mongo3']) {
+      expect(services[name]!.entrypoint!.join(' ')).toContain('mongod --replSet rs0 --bind_ip_all --keyFile');
+      expect(services[name]!.environment).toMatchObject({
+        MONGO_INITDB_ROOT_USERNAME: 'root',
+        MONGO_INITDB_ROOT_PASSWORD: requiredVariable('MONGO_ROOT_PASSWORD'),
+        MONGO_REPLICA_SET_KEY: requiredVariable('MONGO_REPLICA_SET_KEY'),
+      });
+    }
     const init = JSON.stringify(services['mongo-init']!.command);
     for (const host of ['mongo1:27017', 'mongo2:27017', 'mongo3:27017']) expect(init).toContain(host);
     expect(init).toContain('rs.initiate');
     expect(Object.keys(services['mongo-init']!.depends_on!).sort()).toEqual(['mongo1', 'mongo2', 'mongo3']);
   });
 
-  it('runs RabbitMQ with the management plugin', () => {
-    expect(services.rabbitmq!.image).toMatch(/^rabbitmq:.*-management$/);
-    expect(services.rabbitmq!.ports).toContain('15672:15672');
+  it('runs RabbitMQ with its own user, and publishes nothing but the balancer', () => {
+    expect(services.rabbitmq!.environment).toEqual({
+      RABBITMQ_DEFAULT_USER: 'micropost',
+      RABBITMQ_DEFAULT_PASS: requiredVariable('RABBITMQ_PASSWORD'),
+    });
+    for (const [name, service] of Object.entries(services))
+      if (name !== 'balancer') expect(service.ports, `${name} publishes a port`).toBeUndefined();
+  });
+
+  it('takes every credential from the environment, with no default that would work', () => {
+    const text = readFileSync(`${repoRoot}/docker-compose.yml`, 'utf8');
+    for (const variable of [
+      'JWT_SECRET',
+      'INTERNAL_PRIVATE_KEY',
+      'INTERNAL_PUBLIC_KEY',
+      'MONGO_ROOT_PASSWORD',
+      'MONGO_REPLICA_SET_KEY',
+      'RABBITMQ_PASSWORD',
+    ])
+      expect(text).toContain(`\${${variable}:?`);
+    // No `${VAR:-default}` / `${VAR-default}` anywhere, and no well-known account.
+    expect(text).not.toMatch(/\$\{[A-Z_]+:?-/);
+    expect(text).not.toContain('guest');
   });
 
   it('gives both servers everything they need to start, after their dependencies are ready', () => {
@@ -62,12 +92,17 @@ describe('docker-compose.yml', () => {
       const server = services[name]!;
       expect(server.build, name).toBe('.');
       expect(server.environment, name).toMatchObject({
-        MONGO_URL: expect.stringMatching(/^mongodb:\/\/mongo1:27017,mongo2:27017,mongo3:27017\/\?replicaSet=rs0$/),
-        AMQP_URL: 'amqp://guest:guest@rabbitmq:5672',
-        JWT_SECRET: expect.stringContaining('JWT_SECRET'),
-        INTERNAL_SECRET: expect.stringContaining('INTERNAL_SECRET'),
+        MONGO_URL: expect.stringMatching(
+          /^mongodb:\/\/root:\$\{MONGO_ROOT_PASSWORD:\?[^}]+\}@mongo1:27017,mongo2:27017,mongo3:27017\/\?replicaSet=rs0&authSource=admin$/,
+        ),
+        AMQP_URL: expect.stringMatching(/^amqp:\/\/micropost:\$\{RABBITMQ_PASSWORD:\?[^}]+\}@rabbitmq:5672$/),
+        JWT_SECRET: requiredVariable('JWT_SECRET'),
+        INTERNAL_PRIVATE_KEY: requiredVariable('INTERNAL_PRIVATE_KEY'),
+        INTERNAL_PUBLIC_KEY: requiredVariable('INTERNAL_PUBLIC_KEY'),
         HOST: '0.0.0.0',
         PORT: '4000',
+        NODE_ENV: 'production',
+        TRUSTED_PROXIES: '172.28.0.10',
       });
       expect(server.depends_on).toEqual({
         'mongo-init': { condition: 'service_completed_successfully' },
@@ -88,9 +123,13 @@ describe('docker-compose.yml', () => {
       SERVER_B: 'server-b:4000',
     });
     expect(Object.keys(balancer.depends_on!).sort()).toEqual(['server-a', 'server-b']);
+    // The servers trust X-Forwarded-For from this address alone.
+    expect(
+      (balancer as { networks?: Record<string, { ipv4_address: string }> }).networks?.micropost?.ipv4_address,
+    ).toBe('172.28.0.10');
     const config = readFileSync(HAPROXY_CONFIG, 'utf8');
     for (const line of [
-      'option httpchk GET /health',
+      'option httpchk GET /ready',
       'server a "${SERVER_A}" check',
       'server b "${SERVER_B}" check',
       'timeout tunnel',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MongoClient } from 'mongodb';
-import { generateSecret } from '@micropost/auth';
+import { generateIdentityKeys, generateSecret, type IdentityKeys } from '@micropost/auth';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import {
@@ -22,6 +22,12 @@ import {
   type RunningRabbitNode,
 } from '@micropost/infra';
 import { memoryOf, say, sleep, until } from './progress.ts';
+
+/** The servers' identity keys: each server is a router (signs) and subgraphs (verify). */
+const identityKeyEnv = (keys: IdentityKeys) => ({
+  INTERNAL_PRIVATE_KEY: keys.privateKey,
+  INTERNAL_PUBLIC_KEY: keys.publicKey,
+});
 
 /** A Node process the bench started (a server, a gateway, the subgraph host), on a loopback port. */
 export interface NodeProcess {
@@ -194,8 +200,13 @@ export async function startStack(
       MONGO_DB_PREFIX: services.dbPrefix,
       AMQP_URL: services.amqpUrl,
       JWT_SECRET: generateSecret(),
-      INTERNAL_SECRET: generateSecret(),
+      ...identityKeyEnv(generateIdentityKeys()),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      // The bench is one client address driving the load of many: it measures throughput, not the limits.
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '100000000',
+      RATE_LIMIT_WRITES_PER_MINUTE: '100000000',
+      RATE_LIMIT_REGISTRATIONS_PER_HOUR: '100000000',
+      RATE_LIMIT_WS_CONNECTIONS_PER_MINUTE: '100000000',
     };
     const mongo = new MongoClient(services.mongoUrl, { maxPoolSize: 8 });
     await mongo.connect();
@@ -225,6 +236,8 @@ export async function startStack(
       port: balancerPort,
       servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
       log: () => {},
+      // One address drives the whole load here: lift the balancer's per-address limits too.
+      env: { BALANCER_MAX_CONNECTIONS_PER_ADDRESS: '100000', BALANCER_MAX_REQUESTS_PER_10S_PER_ADDRESS: '100000000' },
     });
     stack.push(() => balancer.stop());
     // HAProxy needs two good health checks (500 ms apart) before it sends anything.

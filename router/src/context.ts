@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { AccessTokens, ForwardedIdentities, InvalidTokenError, bearerToken, type Identity } from '@micropost/auth';
+import { AccessTokens, IdentitySigner, InvalidTokenError, bearerToken, type Identity } from '@micropost/auth';
 import { REQUEST_ID_HEADER, UnauthenticatedError } from '@micropost/server';
 
 export interface RouterContext {
@@ -8,13 +8,15 @@ export interface RouterContext {
   readonly requestId: string;
   /** The viewer, signed once per request for every subgraph fetch it causes; null when signed out. */
   readonly forwardedIdentity: string | null;
+  /** The client's address (X-Forwarded-For from a trusted balancer), for rate limits; absent for the router's own operations. */
+  readonly clientAddress?: string;
 }
 
 /** Verifies the bearer token once, at the edge; subgraphs only ever see the router's signature. */
 export class RouterAuthenticator {
   constructor(
     private readonly tokens: AccessTokens,
-    private readonly identities: ForwardedIdentities,
+    private readonly identities: IdentitySigner,
   ) {}
 
   async contextFor(authorization: string | undefined, requestId: string = randomUUID()): Promise<RouterContext> {

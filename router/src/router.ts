@@ -2,19 +2,34 @@ import http from 'node:http';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
-import { amqpEnv, authEnv, httpEnv, logEnv, parseEnv, z } from '@micropost/config';
+import { AccessTokens, IDENTITY_HEADER, IdentitySigner } from '@micropost/auth';
+import { amqpEnv, authEnv, httpEnv, identitySigningEnv, logEnv, mongoEnv, parseEnv, z } from '@micropost/config';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
+import { connectMongo, subgraphDatabase } from '@micropost/mongo';
 import {
+  ErrorCode,
+  PeriodicTask,
   REQUEST_ID_HEADER,
   graphqlRequestListener,
   listen,
   maskInternalErrors,
   type RunningService,
 } from '@micropost/server';
+import { TrustedProxies } from './limits/client-address.ts';
+import {
+  isOperationLimitError,
+  limitedParseOptions,
+  operationLimitRules,
+  operationLimitsEnv,
+  operationLimitsFrom,
+} from './limits/operation-limits.ts';
+import { rateLimitPlugin } from './limits/rate-limit-plugin.ts';
+import { RateLimits, rateLimitsEnv } from './limits/rate-limits.ts';
+import { limitedParseAndValidate, socketLimitsEnv } from './limits/socket-limits.ts';
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
@@ -33,6 +48,7 @@ const routerEnv = {
   ...logEnv,
   ...httpEnv(4000),
   ...authEnv,
+  ...identitySigningEnv,
   ...amqpEnv,
   ...subgraphUrlEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
@@ -49,6 +65,23 @@ const routerEnv = {
     ),
   /** Undelivered events kept per subscription before the oldest are dropped; default 64. */
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().positive().default(64),
+  /** Where the rate limits' counters live (database `<prefix>router`); without it they are per process. */
+  MONGO_URL: mongoEnv.MONGO_URL.optional(),
+  MONGO_DB_PREFIX: mongoEnv.MONGO_DB_PREFIX,
+  /** Peers whose X-Forwarded-For is believed: addresses, CIDR ranges or `loopback`; comma-separated. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('loopback')
+    .refine((value) => TrustedProxies.parse(value) !== null, 'must list IP addresses, CIDR ranges or "loopback"')
+    .transform((value) => TrustedProxies.parse(value)!),
+  /** Longest an HTTP GraphQL request may run before it is answered with REQUEST_TIMEOUT (HTTP 503). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  NODE_ENV: z.string().optional(),
+  /** Sandbox (GET /graphql) and introspection; default on, off when NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  ...operationLimitsEnv,
+  ...rateLimitsEnv,
+  ...socketLimitsEnv,
 };
 
 /** Passes the router's signed view of the caller, and the request id, to every subgraph fetch. */
@@ -84,30 +117,60 @@ export async function startRouter(
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((schema) => (apiSchema = schema.apiSchema));
 
-  const httpServer = http.createServer();
-  const formatError = maskInternalErrors(logger);
-  const apollo = new ApolloServer<RouterContext>({
-    gateway,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-    ],
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    introspection: true,
-  });
+  const introspection = (env.GRAPHQL_INTROSPECTION ?? String(env.NODE_ENV !== 'production')) === 'true';
+  const limits = operationLimitsFrom(env);
   const stack: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const release of stack.reverse().splice(0))
       await release().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
+  const httpServer = http.createServer();
+  const masked = maskInternalErrors(logger);
+  // A refusal by the operation limits is invalid input whatever Apollo wrapped it in.
+  const formatError: typeof masked = (formatted, error) =>
+    isOperationLimitError(error)
+      ? { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } }
+      : masked(formatted, error);
   try {
+    const mongo = env.MONGO_URL ? await connectMongo(env.MONGO_URL) : null;
+    if (mongo) stack.push(() => mongo.close());
+    else logger.warn('MONGO_URL is not set: rate limits are counted per process, not shared by the servers');
+    const rateLimits = await RateLimits.create(
+      env,
+      mongo && subgraphDatabase(mongo, env.MONGO_DB_PREFIX, 'router'),
+      logger,
+    );
+    const sweep = new PeriodicTask(
+      'rate-limit sweep',
+      10 * 60_000,
+      async () => void (await rateLimits.sweep()),
+      logger,
+    );
+    sweep.start();
+    stack.push(() => sweep.stop());
+
+    const apollo = new ApolloServer<RouterContext>({
+      gateway,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        introspection
+          ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+          : ApolloServerPluginLandingPageDisabled(),
+        rateLimitPlugin(rateLimits, logger),
+      ],
+      formatError,
+      includeStacktraceInErrorResponses: false,
+      introspection,
+      validationRules: operationLimitRules(limits),
+      parseOptions: limitedParseOptions(limits),
+    });
     await apollo.start();
     stack.push(() => apollo.stop());
     const tokens = new AccessTokens(env.JWT_SECRET, env.TOKEN_TTL_SECONDS);
-    const authenticator = new RouterAuthenticator(tokens, new ForwardedIdentities(env.INTERNAL_SECRET));
+    const authenticator = new RouterAuthenticator(tokens, new IdentitySigner(env.INTERNAL_PRIVATE_KEY));
     let live: LiveService | undefined;
     let ready = async () => false;
+    const proxies = env.TRUSTED_PROXIES;
     httpServer.on(
       'request',
       // The web client at `/` (when built); GraphQL, /health and /ready as before.
@@ -115,7 +178,12 @@ export async function startRouter(
         WEB_DIST,
         graphqlRequestListener({
           apollo,
-          context: (request: http.IncomingMessage) => authenticator.contextForRequest(request),
+          context: async (request: http.IncomingMessage) => ({
+            ...(await authenticator.contextForRequest(request)),
+            clientAddress: proxies.clientAddress(request),
+          }),
+          admit: (request) => rateLimits.consume('requests', proxies.clientAddress(request)),
+          requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
           ready: () => ready(),
           health: () => ({ liveSubscriptions: live?.hub.subscriptionCount ?? 0 }),
         }),
@@ -145,6 +213,13 @@ export async function startRouter(
       bufferSize: env.SUBSCRIPTION_BUFFER_SIZE,
       formatError,
       logger,
+      socketLimits: {
+        maxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
+        maxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+        connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
+        parseAndValidate: limitedParseAndValidate(limits),
+        admitConnection: (request) => rateLimits.consume('wsConnections', proxies.clientAddress(request)),
+      },
     });
     live = liveService;
     ready = routerReadiness(bus, [...urls.values()]);

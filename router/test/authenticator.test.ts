@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AccessTokens, ForwardedIdentities } from '@micropost/auth';
+import { AccessTokens, IdentitySigner, IdentityVerifier, generateIdentityKeys } from '@micropost/auth';
 import { RouterAuthenticator } from '../src/context.ts';
 
 const tokens = new AccessTokens('j'.repeat(32), 60);
-const identities = new ForwardedIdentities('i'.repeat(32));
-const authenticator = new RouterAuthenticator(tokens, identities);
+const keys = generateIdentityKeys();
+const identities = new IdentityVerifier(keys.publicKey);
+const authenticator = new RouterAuthenticator(tokens, new IdentitySigner(keys.privateKey));
 
 describe('RouterAuthenticator', () => {
   it('treats a request without Authorization as signed out', async () => {
@@ -26,7 +27,7 @@ describe('RouterAuthenticator', () => {
     ['an expired token', async () => `Bearer ${await new AccessTokens('j'.repeat(32), -10).issue('u1')}`],
     [
       'a forwarded identity presented as a bearer token',
-      async () => `Bearer ${await identities.sign({ userId: 'u1' })}`,
+      async () => `Bearer ${await new IdentitySigner(keys.privateKey).sign({ userId: 'u1' })}`,
     ],
     ['a header that is not Bearer', async () => 'Basic dTE6cA=='],
   ])('refuses %s with UNAUTHENTICATED', async (_label, header) => {

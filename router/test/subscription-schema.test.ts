@@ -99,6 +99,24 @@ describe('the subscription schema', () => {
     });
   });
 
+  it('fetches once for subscribers who spell one selection with different aliases', async () => {
+    const { gateway, open, deliverFeed } = await setup();
+    const spellings = [
+      `subscription { feedUpdated { post { body short: excerpt(length: 4) author { handle } } } }`,
+      `subscription { feedUpdated { p: post { b: body s: excerpt(length: 4) a: author { h: handle } } } }`,
+      `subscription($n: Int!) { feedUpdated { x: post { y: body z: excerpt(length: $n) w: author { v: handle } } } }`,
+    ];
+    const subscribers = await Promise.all(spellings.map((query, i) => open(query, { userId: `u${i}` }, { n: 4 })));
+    deliverFeed('POST_ADDED', 'p1', ['u0', 'u1', 'u2']);
+    const [plain, short, other] = await Promise.all(subscribers.map((subscriber) => subscriber.next()));
+    expect(plain!.data).toEqual({
+      feedUpdated: { post: { body: 'body of p1', short: 'body', author: { handle: 'alice' } } },
+    });
+    expect(short!.data).toEqual({ feedUpdated: { p: { b: 'body of p1', s: 'body', a: { h: 'alice' } } } });
+    expect(other!.data).toEqual({ feedUpdated: { x: { y: 'body of p1', z: 'body', w: { v: 'alice' } } } });
+    expect(gateway.calls).toHaveLength(1);
+  });
+
   it('batches the posts of several events for one subscriber set into separate scopes', async () => {
     const { gateway, open, deliverFeed } = await setup();
     const subscriber = await open(`subscription { feedUpdated { post { body } } }`, { userId: 'u1' });

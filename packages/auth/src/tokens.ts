@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 
 const ISSUER = 'micropost';
@@ -83,22 +83,83 @@ export class AccessTokens {
   }
 }
 
+/** An Ed25519 key pair as single-line text: base64 of the DER encodings (PKCS #8 and SPKI). */
+export interface IdentityKeys {
+  /** INTERNAL_PRIVATE_KEY: the router's alone. */
+  readonly privateKey: string;
+  /** INTERNAL_PUBLIC_KEY: what subgraphs get. */
+  readonly publicKey: string;
+}
+
+/** A fresh key pair for forwarded identities (`npm start` keeps one in .micropost/secrets.json). */
+export function generateIdentityKeys(): IdentityKeys {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+  };
+}
+
+/** The public key that belongs to `privateKey` (both as IdentityKeys encodes them). */
+export function identityPublicKey(privateKey: string): string {
+  return createPublicKey(readPrivateKey(privateKey)).export({ format: 'der', type: 'spki' }).toString('base64');
+}
+
+function readPrivateKey(text: string): KeyObject {
+  const key = createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' });
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 private key');
+  return key;
+}
+
+function readPublicKey(text: string): KeyObject {
+  const key = createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 public key');
+  return key;
+}
+
 /**
- * The identity the router forwards to subgraphs, signed with a secret only the router and
- * subgraphs share: a request sent straight to a subgraph cannot claim to be someone.
+ * Signs the identity the router forwards to subgraphs (EdDSA, Ed25519). Only the router holds the
+ * private key; a subgraph holds the public key, so it can check an identity but never mint one.
  */
-export class ForwardedIdentities {
-  readonly #signer: HmacSigner;
-  constructor(secret: string) {
-    this.#signer = new HmacSigner(secret, SUBGRAPH_AUDIENCE);
+export class IdentitySigner {
+  readonly #key: KeyObject;
+  constructor(privateKey: string) {
+    this.#key = readPrivateKey(privateKey);
   }
 
   sign(identity: Identity): Promise<string> {
-    return this.#signer.sign(identity.userId, IDENTITY_TTL_SECONDS);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(ISSUER)
+      .setAudience(SUBGRAPH_AUDIENCE)
+      .setSubject(identity.userId)
+      .setIssuedAt()
+      .setExpirationTime(`${IDENTITY_TTL_SECONDS}s`)
+      .sign(this.#key);
+  }
+}
+
+/** Verifies forwarded identities with the router's public key. */
+export class IdentityVerifier {
+  readonly #key: KeyObject;
+  constructor(publicKey: string) {
+    this.#key = readPublicKey(publicKey);
   }
 
   async verify(token: string): Promise<Identity> {
-    return { userId: (await this.#signer.verify(token)).subject };
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        issuer: ISSUER,
+        audience: SUBGRAPH_AUDIENCE,
+        algorithms: ['EdDSA'],
+      });
+      if (!payload.sub || payload.exp === undefined) throw new InvalidTokenError('token lacks subject or expiry');
+      return { userId: payload.sub };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof errors.JOSEError) throw new InvalidTokenError(error.code);
+      throw error;
+    }
   }
 }
 
@@ -110,7 +171,7 @@ export function bearerToken(authorization: string | undefined | null): string | 
 
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** `length` random characters from [A-Za-z0-9]: a value for JWT_SECRET or INTERNAL_SECRET. */
+/** `length` random characters from [A-Za-z0-9]: a value for JWT_SECRET. */
 export function generateSecret(length = 48): string {
   // 256 % 62 ≠ 0, so reject the top bytes to keep every character equally likely.
   const limit = 256 - (256 % SECRET_ALPHABET.length);

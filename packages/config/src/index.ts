@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** Every invalid variable, reported together so one start-up fixes them all. */
@@ -9,6 +10,18 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Variables whose values are never printed: secrets, keys, passwords, tokens. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CREDENTIAL/i;
+
+/**
+ * How a bad value is shown in a ConfigError: secrets not at all (only their length), and URLs
+ * without the password they may carry; everything else as given.
+ */
+export function describeValue(name: string, value: string): string {
+  if (SECRET_NAME.test(name)) return `a value of ${value.length} characters, not shown`;
+  return `"${value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@')}"`;
+}
 
 /** Parses `env` with `schema`; blank values count as unset. Throws ConfigError naming each bad variable. */
 export function parseEnv<Shape extends z.ZodRawShape>(
@@ -26,7 +39,7 @@ export function parseEnv<Shape extends z.ZodRawShape>(
       const value = present[name];
       return value === undefined
         ? `${name}: ${issue.message} (it is not set)`
-        : `${name}: ${issue.message} (got "${value}")`;
+        : `${name}: ${issue.message} (got ${describeValue(name, value)})`;
     }),
   );
 }
@@ -96,8 +109,29 @@ export const authEnv = {
   JWT_SECRET: secret,
   /** Lifetime of a bearer token in seconds; default 7 days. */
   TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
-  /** Shared by the router and subgraphs: signs the identity the router forwards. */
-  INTERNAL_SECRET: secret,
 };
+
+/** base64 of a DER-encoded Ed25519 key (PKCS #8 private, SPKI public), on one line. */
+const ed25519Key = (type: 'private' | 'public') =>
+  z.string().refine(
+    (value) => {
+      try {
+        const key = Buffer.from(value, 'base64');
+        const parsed =
+          type === 'private'
+            ? createPrivateKey({ key, format: 'der', type: 'pkcs8' })
+            : createPublicKey({ key, format: 'der', type: 'spki' });
+        return parsed.asymmetricKeyType === 'ed25519';
+      } catch {
+        return false;
+      }
+    },
+    `must be a base64 DER Ed25519 ${type} key (${type === 'private' ? 'PKCS #8' : 'SPKI'})`,
+  );
+
+/** The router's: signs the identity it forwards to subgraphs. */
+export const identitySigningEnv = { INTERNAL_PRIVATE_KEY: ed25519Key('private') };
+/** Every subgraph's: verifies the router's signature, and cannot sign. */
+export const identityVerifyingEnv = { INTERNAL_PUBLIC_KEY: ed25519Key('public') };
 
 export { z };

@@ -14,6 +14,8 @@ export interface BalancerOptions {
   /** `host:port` of server A and server B. */
   readonly servers: readonly [string, string];
   readonly log?: Log;
+  /** More environment for the config, e.g. BALANCER_MAX_REQUESTS_PER_10S_PER_ADDRESS. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningBalancer {
@@ -32,11 +34,16 @@ export function ensureHaproxyInstalled({ log = stderrLog, machine }: { log?: Log
 }
 
 /** Runs HAProxy in the foreground (`-db`) with deploy/haproxy.cfg, in front of the two servers. */
-export async function startBalancer({ port, servers, log = stderrLog }: BalancerOptions): Promise<RunningBalancer> {
+export async function startBalancer({
+  port,
+  servers,
+  log = stderrLog,
+  env = {},
+}: BalancerOptions): Promise<RunningBalancer> {
   const haproxy = findCommand('haproxy');
   if (haproxy === undefined) throw new Error('haproxy is not installed');
   const daemon = new Daemon('HAProxy', haproxy, ['-db', '-f', HAPROXY_CONFIG], {
-    env: { ...process.env, BALANCER_BIND: `127.0.0.1:${port}`, SERVER_A: servers[0], SERVER_B: servers[1] },
+    env: { ...process.env, ...env, BALANCER_BIND: `127.0.0.1:${port}`, SERVER_A: servers[0], SERVER_B: servers[1] },
   });
   const stop = () => daemon.stop(5_000);
   try {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { ForwardedIdentities, IDENTITY_HEADER, InvalidTokenError, type Identity } from '@micropost/auth';
+import { IDENTITY_HEADER, IdentityVerifier, InvalidTokenError, type Identity } from '@micropost/auth';
 import type { Logger } from '@micropost/logger';
 import { UnauthenticatedError } from './errors.ts';
 
@@ -29,7 +29,7 @@ function header(request: http.IncomingMessage, name: string): string | undefined
 /** Reads the identity the router forwarded; a header that does not verify is refused, never ignored. */
 export async function subgraphRequestContext(
   request: http.IncomingMessage,
-  identities: ForwardedIdentities,
+  identities: IdentityVerifier,
   logger: Logger,
 ): Promise<RequestContext> {
   const requestId = header(request, REQUEST_ID_HEADER) ?? randomUUID();

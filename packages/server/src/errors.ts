@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { isUnavailableError } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
@@ -56,6 +57,25 @@ export class ServiceUnavailableError extends CodedError {
   }
 }
 
+function rateLimitedExtensions(retryAfterSeconds: number, beforeExecution: boolean): Record<string, unknown> {
+  const http = { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) };
+  return { code: ErrorCode.RATE_LIMITED, retryAfterSeconds, ...(beforeExecution ? { http } : {}) };
+}
+
+/**
+ * Too many requests. Refused before execution it answers HTTP 429 with `Retry-After` (Apollo
+ * Server applies `extensions.http`); inside a response it is one error among the results.
+ */
+export class RateLimitedError extends GraphQLError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `Too many requests; try again in ${retryAfterSeconds} s.`,
+    beforeExecution = true,
+  ) {
+    super(message, { extensions: rateLimitedExtensions(retryAfterSeconds, beforeExecution) });
+  }
+}
+
 /** Codes a client may see with their message: the contract's, and GraphQL's own request errors. */
 const PUBLIC_CODES = new Set<string>([
   ...Object.values(ErrorCode),
@@ -75,7 +95,13 @@ export function maskInternalErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+      const retryAfterSeconds = formatted.extensions?.retryAfterSeconds;
+      return {
+        message: formatted.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: code === ErrorCode.RATE_LIMITED ? { code, retryAfterSeconds } : { code },
+      };
     }
     const cause = unwrapResolverError(error);
     if (isUnavailableError(cause)) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import { ErrorCode, type RateLimitedError } from './errors.ts';
 
 /** Requests larger than this are refused before parsing; posts are 280 characters. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,7 +14,14 @@ export interface HttpRoutes<Context extends BaseContext> {
   readonly ready: () => Promise<boolean>;
   /** Figures added to the liveness answer (e.g. open subscriptions). */
   readonly health?: () => Record<string, unknown>;
+  /** Checked before a GraphQL request's body is read: a RateLimitedError answers 429 with Retry-After. */
+  readonly admit?: (request: http.IncomingMessage) => Promise<RateLimitedError | null>;
+  /** Longest a GraphQL request may run before it is answered with a timeout error (HTTP 503). */
+  readonly requestTimeoutMs?: number;
 }
+
+/** Code of the answer to a request that ran past its deadline (documented in the README). */
+export const REQUEST_TIMEOUT_CODE = 'REQUEST_TIMEOUT';
 
 class BodyTooLargeError extends Error {}
 
@@ -64,6 +72,15 @@ export function graphqlRequestListener<Context extends BaseContext>(routes: Http
       return sendJson(response, 404, { error: 'Not found: GraphQL is served on /graphql' });
 
     void (async () => {
+      const refusal = await routes.admit?.(request);
+      if (refusal) {
+        const retryAfterSeconds = refusal.retryAfterSeconds;
+        response.setHeader('retry-after', String(retryAfterSeconds));
+        request.resume(); // drain the unread body so the connection can be reused
+        return sendJson(response, 429, {
+          errors: [{ message: refusal.message, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }],
+        });
+      }
       let body: unknown;
       try {
         body = await readJsonBody(request);
@@ -84,10 +101,21 @@ export function graphqlRequestListener<Context extends BaseContext>(routes: Http
         search: url.search,
         body,
       };
-      const result = await routes.apollo.executeHTTPGraphQLRequest({
+      const execution = routes.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
         context: () => routes.context(request),
       });
+      const result = routes.requestTimeoutMs ? await deadline(execution, routes.requestTimeoutMs) : await execution;
+      if (result === TIMED_OUT) {
+        return sendJson(response, 503, {
+          errors: [
+            {
+              message: `The request took longer than ${routes.requestTimeoutMs} ms and was abandoned; try again later.`,
+              extensions: { code: REQUEST_TIMEOUT_CODE },
+            },
+          ],
+        });
+      }
       for (const [key, value] of result.headers) response.setHeader(key, value);
       response.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') return void response.end(result.body.string);
@@ -101,6 +129,22 @@ export function graphqlRequestListener<Context extends BaseContext>(routes: Http
       else response.destroy();
     });
   };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * `work`, or TIMED_OUT after `ms`. The work itself goes on (a subgraph fetch cannot be recalled
+ * half-way) but the client is answered and the connection freed.
+ */
+async function deadline<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Listens and resolves with the bound port (port 0 picks a free one, as tests do). */

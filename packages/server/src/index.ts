@@ -6,3 +6,4 @@ export * from './main.ts';
 export * from './scalars.ts';
 export * from './pagination.ts';
 export * from './periodic-task.ts';
+export * from './text.ts';

@@ -10,8 +10,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { Collection, CommandStartedEvent, Db } from 'mongodb';
-import { ForwardedIdentities } from '@micropost/auth';
-import { amqpEnv, authEnv, httpEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
+import { IdentityVerifier } from '@micropost/auth';
+import { amqpEnv, httpEnv, identityVerifyingEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
 import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
 import { connectMongo, subgraphDatabase } from '@micropost/mongo';
@@ -25,7 +25,7 @@ const baseEnv = {
   ...httpEnv(0),
   ...mongoEnv,
   ...amqpEnv,
-  INTERNAL_SECRET: authEnv.INTERNAL_SECRET,
+  ...identityVerifyingEnv,
   /** Longest wait between the outbox relay's idle polls (it starts at 1 s and doubles while idle). */
   OUTBOX_MAX_POLL_MS: z.coerce.number().int().min(1000).default(8000),
 };
@@ -130,7 +130,7 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     }
 
     const httpServer = http.createServer();
-    const identities = new ForwardedIdentities(env.INTERNAL_SECRET);
+    const identities = new IdentityVerifier(env.INTERNAL_PUBLIC_KEY);
     const apollo = new ApolloServer<Context>({
       schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: parts.resolvers }]),
       // Inline traces only feed Apollo's hosted usage reporting, which nothing here may reach.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateSecret } from '@micropost/auth';
+import { generateIdentityKeys, generateSecret } from '@micropost/auth';
 import { MongoClient } from 'mongodb';
 import { inject } from 'vitest';
 import { RabbitAdmin } from '@micropost/infra';
@@ -17,7 +17,7 @@ export interface TestServices {
   rabbit: RabbitAdmin;
   /**
    * Environment for parseEnv of any process: MONGO_URL, MONGO_DB_PREFIX, AMQP_URL, JWT_SECRET,
-   * INTERNAL_SECRET (random 48-char per call), LOG_LEVEL ('silent' unless TEST_LOG_LEVEL set), plus extra.
+   * INTERNAL_PRIVATE_KEY and INTERNAL_PUBLIC_KEY (a fresh Ed25519 pair per call), LOG_LEVEL ('silent' unless TEST_LOG_LEVEL set), plus extra.
    */
   env(extra?: Record<string, string>): Record<string, string>;
   /** Drops every database whose name starts with dbPrefix and deletes the vhost. */
@@ -43,7 +43,12 @@ export async function createTestServices(): Promise<TestServices> {
   const rabbit = new RabbitAdmin(managementUrl);
   await rabbit.createVhost(vhost);
   const amqpUrl = amqpUrlForVhost(brokerUrl, vhost);
-  const secrets = { JWT_SECRET: generateSecret(), INTERNAL_SECRET: generateSecret() };
+  const keys = generateIdentityKeys();
+  const secrets = {
+    JWT_SECRET: generateSecret(),
+    INTERNAL_PRIVATE_KEY: keys.privateKey,
+    INTERNAL_PUBLIC_KEY: keys.publicKey,
+  };
 
   return {
     mongoUrl,

@@ -1,3 +1,4 @@
+import { identityPublicKey } from '@micropost/auth';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, waitFor, type TestServices } from '../src/index.ts';
@@ -25,7 +26,8 @@ describe('test harness', () => {
       AMQP_URL: services.amqpUrl,
       EXTRA: 'yes',
     });
-    expect(env.INTERNAL_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(env.INTERNAL_PRIVATE_KEY).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(identityPublicKey(env.INTERNAL_PRIVATE_KEY!)).toBe(env.INTERNAL_PUBLIC_KEY);
     expect(env.JWT_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
 import {
   Kind,
@@ -37,7 +38,53 @@ export function readHydratedField(
 ): unknown {
   if (source === null || typeof source !== 'object') return undefined;
   const record = source as Record<string, unknown>;
-  return hydrated.has(source) ? record[String(info.path.key)] : record[info.fieldName];
+  return hydrated.has(source) ? record[canonicalKey(info.fieldNodes[0]!, info.variableValues)] : record[info.fieldName];
+}
+
+/** Canonical response keys by field node, then by variables (printing them once per subscription). */
+const canonicalKeys = new WeakMap<FieldNode, Map<string, string>>();
+
+/**
+ * The response key a field is fetched under for hydration, whatever the subscriber aliased it to:
+ * its name, or its name and a digest of its arguments (variables written in). Subscribers that
+ * spell one selection with different aliases thus share one fetch: the cost per event does not
+ * grow with alias spellings.
+ */
+function canonicalKey(node: FieldNode, variables: Record<string, unknown>): string {
+  if (!node.arguments?.length) return node.name.value;
+  const byVariables = canonicalKeys.get(node) ?? new Map<string, string>();
+  canonicalKeys.set(node, byVariables);
+  const variablesKey = JSON.stringify(variables);
+  let key = byVariables.get(variablesKey);
+  if (key === undefined) {
+    const args = node.arguments?.length
+      ? print(
+          inlineVariables(
+            {
+              kind: Kind.SELECTION_SET,
+              selections: [{ ...node, alias: undefined, selectionSet: undefined, directives: [] }],
+            },
+            variables,
+          ),
+        )
+      : '';
+    key = args ? `${node.name.value}_${createHash('sha256').update(args).digest('hex').slice(0, 16)}` : node.name.value;
+    byVariables.set(variablesKey, key);
+  }
+  return key;
+}
+
+/** Every field of `node` under its canonical response key (see canonicalKey). */
+function canonicalAliases<T extends SelectionSetNode | FragmentDefinitionNode>(
+  node: T,
+  variables: Record<string, unknown>,
+): T {
+  return visit(node, {
+    Field: (field) => {
+      const key = canonicalKey(field, variables);
+      return { ...field, alias: key === field.name.value ? undefined : { kind: Kind.NAME, value: key } };
+    },
+  }) as T;
 }
 
 function markHydrated(value: unknown): void {
@@ -124,9 +171,11 @@ function printSelection(info: GraphQLResolveInfo): SelectionDescription {
   const selections = info.fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []);
   const merged: SelectionSetNode = { kind: Kind.SELECTION_SET, selections };
   walk(merged);
+  const canonical = <T extends SelectionSetNode | FragmentDefinitionNode>(node: T) =>
+    print(inlineVariables(canonicalAliases(node, info.variableValues), info.variableValues));
   return {
-    selection: fieldNode.selectionSet ? print(inlineVariables(merged, info.variableValues)) : '',
-    fragments: [...used.values()].map((fragment) => print(inlineVariables(fragment, info.variableValues))).join('\n'),
+    selection: fieldNode.selectionSet ? canonical(merged) : '',
+    fragments: [...used.values()].map(canonical).join('\n'),
     personal,
   };
 }

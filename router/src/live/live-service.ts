@@ -10,6 +10,7 @@ import { LiveHub } from './live-hub.ts';
 import { RecentIds } from './recent-ids.ts';
 import { subscriptionSchema, type LiveItem } from './subscription-schema.ts';
 import { attachSubscriptionServer } from './websocket.ts';
+import type { SocketLimits } from '../limits/socket-limits.ts';
 
 export interface LiveServiceOptions {
   readonly httpServer: http.Server;
@@ -21,6 +22,7 @@ export interface LiveServiceOptions {
   readonly bufferSize: number;
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly logger: Logger;
+  readonly socketLimits: SocketLimits;
 }
 
 export interface LiveService {
@@ -56,6 +58,7 @@ export async function startLiveService(options: LiveServiceOptions): Promise<Liv
     allowedOrigins: options.allowedOrigins,
     formatError: options.formatError,
     logger,
+    limits: options.socketLimits,
   });
   return {
     hub,

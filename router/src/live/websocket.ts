@@ -3,9 +3,7 @@ import {
   GraphQLError,
   execute,
   getOperationAST,
-  parse,
   subscribe,
-  validate,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -17,6 +15,7 @@ import type { Logger } from '@micropost/logger';
 import { UnauthenticatedError } from '@micropost/server';
 import type { LiveContext, LiveItem } from './subscription-schema.ts';
 import type { LiveHub } from './live-hub.ts';
+import { tooManySubscriptions, type SocketLimits } from '../limits/socket-limits.ts';
 
 export interface SubscriptionServerOptions {
   readonly httpServer: http.Server;
@@ -27,6 +26,7 @@ export interface SubscriptionServerOptions {
   readonly allowedOrigins: readonly string[];
   readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   readonly logger: Logger;
+  readonly limits: SocketLimits;
 }
 
 /** setTimeout's ceiling (about 24.8 days); longer-lived tokens are re-armed by reconnecting clients. */
@@ -46,24 +46,37 @@ interface Session {
  * subscription, and closes a connection when its token expires.
  */
 export function attachSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
-  const { schema, hub, tokens, logger } = options;
+  const { schema, hub, tokens, logger, limits } = options;
   const allowed = new Set(options.allowedOrigins);
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
+    maxPayload: limits.maxPayloadBytes,
     verifyClient: ({ origin, req }, done) => {
       // The web client this router serves is same-origin wherever it is opened (the balancer, or a
       // server's own port); tokens travel in connectionParams, never in cookies.
       const sameOrigin = origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`;
-      if (origin === undefined || allowed.has(origin) || sameOrigin) return done(true);
-      logger.warn({ origin }, 'refused a WebSocket from an origin not in ALLOWED_ORIGINS');
-      done(false, 403, 'Origin not allowed');
+      if (origin !== undefined && !allowed.has(origin) && !sameOrigin) {
+        logger.warn({ origin }, 'refused a WebSocket from an origin not in ALLOWED_ORIGINS');
+        return done(false, 403, 'Origin not allowed');
+      }
+      limits.admitConnection(req).then(
+        (refusal) =>
+          refusal
+            ? done(false, 429, 'Too many connections', { 'retry-after': String(refusal.retryAfterSeconds) })
+            : done(true),
+        (err: unknown) => {
+          logger.error({ err }, 'could not check the connection rate limit');
+          done(false, 503, 'Unavailable');
+        },
+      );
     },
   });
   const sessions = new WeakMap<WebSocket, Session>();
 
   const server = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: http.IncomingMessage }>(
     {
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       // Our own graphql functions, so the schema and its executor always come from one copy of graphql.
       execute: (args) => execute(args),
       subscribe: (args) => subscribe(args),
@@ -88,18 +101,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
           return false; // graphql-ws closes with 4403 Forbidden
         }
       },
-      onSubscribe: ({ extra }, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onSubscribe: ({ extra, subscriptions }, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         const session = sessions.get(extra.socket) ?? { token: null };
         if (session.token && session.token.expiresAt * 1000 <= Date.now())
           return [new UnauthenticatedError('The token has expired; sign in again.')];
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Could not parse the operation')];
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        // graphql-ws lists this subscription among the socket's before asking us.
+        if (Object.keys(subscriptions).length > limits.maxSubscriptionsPerSocket)
+          return [tooManySubscriptions(limits.maxSubscriptionsPerSocket)];
+        const document = limits.parseAndValidate(schema, payload.query);
+        if (!('kind' in document)) return document;
         if (getOperationAST(document, payload.operationName)?.operation !== 'subscription') {
           return [
             new GraphQLError('This socket carries subscriptions; send queries and mutations with HTTP POST /graphql.'),

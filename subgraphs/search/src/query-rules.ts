@@ -1,15 +1,13 @@
-import { BadUserInputError, decodeKeyset, encodeKeyset, MAX_PAGE_SIZE } from '@micropost/server';
+import { BadUserInputError, decodeKeyset, encodeKeyset, MAX_PAGE_SIZE, requireText } from '@micropost/server';
 import { handleOf, postQueryTerms, userQueryWords } from './tokenize.ts';
 
 export const MAX_QUERY_LENGTH = 100;
 export const MAX_QUERY_WORDS = 8;
 
 function checkQuery(query: string): string {
-  const trimmed = query.trim();
-  if (trimmed === '') throw new BadUserInputError('The search query is empty: give at least one word.');
-  if (trimmed.length > MAX_QUERY_LENGTH)
-    throw new BadUserInputError(`A search query is at most ${MAX_QUERY_LENGTH} characters.`);
-  return trimmed;
+  const text = requireText(query, { name: 'A search query', min: 0, max: MAX_QUERY_LENGTH });
+  if (text === '') throw new BadUserInputError('The search query is empty: give at least one word.');
+  return text;
 }
 
 function checkTerms(terms: string[]): string[] {

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@micropost/server';
+import { BadUserInputError, requireText } from '@micropost/server';
 
 const HANDLE = /^[a-z0-9_]{3,30}$/;
 export const PASSWORD_LENGTH = { min: 8, max: 128 } as const;
@@ -13,34 +13,28 @@ export function normalizeHandle(raw: string): string | null {
 }
 
 export function requireHandle(raw: string): string {
-  const handle = normalizeHandle(raw);
+  // Control characters get their own message; the pattern below decides the rest.
+  const handle = normalizeHandle(requireText(raw, { name: 'A handle', min: 0, max: 1000 }));
   if (handle === null) throw new BadUserInputError('A handle is 3–30 characters of letters a–z, digits and _.');
   return handle;
 }
 
+/** Taken as typed (never trimmed), counted in code points like every text. */
 export function requirePassword(password: string): string {
-  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
-    throw new BadUserInputError(`A password is ${PASSWORD_LENGTH.min}–${PASSWORD_LENGTH.max} characters.`);
-  }
-  return password;
+  return requireText(password, { name: 'A password', ...PASSWORD_LENGTH, verbatim: true });
 }
 
 export function requireDisplayName(raw: string): string {
-  const name = raw.trim();
-  if (name.length < 1 || name.length > DISPLAY_NAME_MAX)
-    throw new BadUserInputError(`A display name is 1–${DISPLAY_NAME_MAX} characters.`);
-  return name;
+  return requireText(raw, { name: 'A display name', min: 1, max: DISPLAY_NAME_MAX });
 }
 
 export function requireBio(raw: string): string {
-  const bio = raw.trim();
-  if (bio.length > BIO_MAX) throw new BadUserInputError(`A bio is at most ${BIO_MAX} characters.`);
-  return bio;
+  return requireText(raw, { name: 'A bio', min: 0, max: BIO_MAX, multiline: true });
 }
 
 /** An http(s) URL, or null for "no avatar" when given an empty string. */
 export function requireAvatarUrl(raw: string): string | null {
-  const value = raw.trim();
+  const value = requireText(raw, { name: 'An avatar URL', min: 0, max: AVATAR_URL_MAX });
   if (value === '') return null;
   let url: URL | null = null;
   try {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
+import { IDENTITY_HEADER, IdentitySigner, generateIdentityKeys } from '@micropost/auth';
 import { createTestServices, errorCodes, graphql, type TestServices } from '@micropost/testing';
 import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
@@ -28,12 +28,15 @@ const direct = (query: string, headers: Record<string, string>) =>
 
 describe('a subgraph called directly', () => {
   it('accepts the identity the router signs (the control for the cases below)', async () => {
-    const signed = await new ForwardedIdentities(services.env().INTERNAL_SECRET!).sign({ userId: alice.id });
+    const signed = await new IdentitySigner(services.env().INTERNAL_PRIVATE_KEY!).sign({ userId: alice.id });
     expect((await direct(`{ me { id } }`, { [IDENTITY_HEADER]: signed })).data!.me).toEqual({ id: alice.id });
   });
 
   it.each([
-    ['signed with another secret', async () => new ForwardedIdentities('f'.repeat(40)).sign({ userId: alice.id })],
+    [
+      'signed with another key',
+      async () => new IdentitySigner(generateIdentityKeys().privateKey).sign({ userId: alice.id }),
+    ],
     ['that is a bare user id', async () => alice.id],
     ['that is the user’s own bearer token', async () => alice.token],
   ])('refuses an identity %s, and changes nothing', async (_label, forge) => {
