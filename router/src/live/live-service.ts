@@ -4,6 +4,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { AccessTokens } from '@micropost/auth';
 import type { EventBus } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
+import { encodeCursor } from './cursor.ts';
 import { HydrationScope, type GatewayExecutor } from './hydrator.ts';
 import { LIVE_EVENT_TYPES, liveDeliveries } from './live-channels.ts';
 import { LiveHub } from './live-hub.ts';
@@ -45,7 +46,8 @@ export async function startLiveService(options: LiveServiceOptions): Promise<Liv
       const deliveries = liveDeliveries(event);
       if (deliveries.length === 0) return;
       const scope = new HydrationScope(options.execute, logger);
-      for (const { channel, payload } of deliveries) hub.deliver(channel, { payload, scope });
+      const cursor = encodeCursor(event.id);
+      for (const { channel, payload } of deliveries) hub.deliver(channel, { cursor, payload, scope });
     },
   );
   const sockets = attachSubscriptionServer({

@@ -4,7 +4,6 @@ import {
   execute,
   getOperationAST,
   parse,
-  subscribe,
   validate,
   type ExecutionArgs,
   type GraphQLFormattedError,
@@ -17,6 +16,7 @@ import type { Logger } from '@micropost/logger';
 import { UnauthenticatedError } from '@micropost/server';
 import type { LiveContext, LiveItem } from './subscription-schema.ts';
 import type { LiveHub } from './live-hub.ts';
+import { subscribeWithCursor } from './subscribe-with-cursor.ts';
 
 export interface SubscriptionServerOptions {
   readonly httpServer: http.Server;
@@ -63,7 +63,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
     {
       // Our own graphql functions, so the schema and its executor always come from one copy of graphql.
       execute: (args) => execute(args),
-      subscribe: (args) => subscribe(args),
+      subscribe: (args) => subscribeWithCursor(args),
       onConnect: async ({ connectionParams, extra }) => {
         const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
         if (authorization === undefined || authorization === null || authorization === '') {
