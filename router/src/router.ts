@@ -5,7 +5,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { AccessTokens, ForwardedIdentities, IDENTITY_HEADER } from '@micropost/auth';
-import { amqpEnv, authEnv, httpEnv, logEnv, parseEnv, z } from '@micropost/config';
+import { amqpEnv, authEnv, httpEnv, logEnv, parseEnv, streamEnv, z } from '@micropost/config';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import {
@@ -18,6 +18,7 @@ import {
 import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
+import { eventStreamSpec } from './live/event-stream.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
 
@@ -32,6 +33,7 @@ const routerEnv = {
   ...httpEnv(4000),
   ...authEnv,
   ...amqpEnv,
+  ...streamEnv,
   ...subgraphUrlEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
   ALLOWED_ORIGINS: z
@@ -47,6 +49,8 @@ const routerEnv = {
     ),
   /** Undelivered events kept per subscription before the oldest are dropped; default 64. */
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().positive().default(64),
+  /** Resuming subscriptions that replay the stream at once on this server (the rest queue); default 16. */
+  RESUME_CONCURRENCY: z.coerce.number().int().positive().default(16),
 };
 
 /** Passes the router's signed view of the caller, and the request id, to every subgraph fetch. */
@@ -136,6 +140,9 @@ export async function startRouter(
       tokens,
       allowedOrigins: env.ALLOWED_ORIGINS,
       bufferSize: env.SUBSCRIPTION_BUFFER_SIZE,
+      stream: eventStreamSpec(env),
+      resumeConcurrency: env.RESUME_CONCURRENCY,
+      prefetch: env.AMQP_PREFETCH,
       formatError,
       logger,
     });

@@ -56,7 +56,13 @@ async function setup() {
   const deliverFeed = (kind: 'POST_ADDED' | 'POST_REMOVED', postId: string, userIds: string[]) => {
     const scope = new HydrationScope(gateway.execute, logger);
     for (const userId of userIds)
-      hub.deliver(`feed:${userId}`, { cursor: `c-${postId}`, payload: { type: 'feed', kind, postId }, scope });
+      hub.deliver(`feed:${userId}`, {
+        cursor: `c-${postId}`,
+        offset: 0,
+        eventId: `e-${postId}`,
+        payload: { type: 'feed', kind, postId },
+        scope,
+      });
   };
   return { hub, gateway, open, deliverFeed, logger };
 }
@@ -136,7 +142,7 @@ describe('the subscription schema', () => {
     const { open } = await setup();
     const malformed = await open(`subscription { postCreated(after: "not a cursor") { id } }`, null);
     expect(malformed.errors?.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
-    const cursor = encodeCursor('00000000-0000-4000-8000-000000000000');
+    const cursor = encodeCursor(12, '00000000-0000-4000-8000-000000000000');
     const expired = await open(`subscription Resume($after: String) { postCreated(after: $after) { id } }`, null, {
       after: cursor,
     });
@@ -154,6 +160,8 @@ describe('the subscription schema', () => {
     if (!(Symbol.asyncIterator in stream)) throw new Error('expected a stream');
     hub.deliver('postCreated:*', {
       cursor: 'c-7',
+      offset: 7,
+      eventId: 'e7',
       payload: { type: 'postCreated', postId: 'p7' },
       scope: new HydrationScope(gateway.execute, logger),
     });
@@ -174,6 +182,8 @@ describe('the subscription schema', () => {
     const scope = new HydrationScope(gateway.execute, logger);
     hub.deliver('notifications:a1', {
       cursor: 'c-n1',
+      offset: 1,
+      eventId: 'n1',
       payload: {
         type: 'notification',
         kind: 'POST_LIKED',

@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import type { Identity } from '@micropost/auth';
 import { CursorExpiredError, requireViewer } from '@micropost/server';
-import { decodeCursor } from './cursor.ts';
+import { decodeCursor, type Cursor } from './cursor.ts';
 import { readHydratedField, type HydrationScope } from './hydrator.ts';
 import { EVERY_AUTHOR, type LiveChannel, type LivePayload } from './live-channels.ts';
 import type { LiveHub } from './live-hub.ts';
@@ -18,6 +18,9 @@ import type { LiveHub } from './live-hub.ts';
 export interface LiveItem {
   /** The resume point of the event this item came from. */
   readonly cursor: string;
+  /** Its position in the stream, and its id: a resuming subscription dedupes by both. */
+  readonly offset: number;
+  readonly eventId: string;
   readonly payload: LivePayload;
   readonly scope: HydrationScope;
 }
@@ -25,6 +28,8 @@ export interface LiveItem {
 export interface LiveContext {
   readonly viewer: Identity | null;
   readonly hub: LiveHub<LiveItem>;
+  /** Replays the stream after `cursor` for `channel`, then continues live; absent: nothing is retained. */
+  readonly resume?: (channel: LiveChannel, cursor: Cursor) => Promise<AsyncIterableIterator<LiveItem>>;
 }
 
 const SIGN_IN_TO_SUBSCRIBE = 'Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.';
@@ -41,16 +46,12 @@ const hydrate = (
   context: LiveContext,
 ) => (id === null ? null : item.scope.load(root, id, info, context.viewer));
 
-/**
- * Opens the subscription on `channel`, resuming after `after` when given. No history is retained
- * yet, so a valid cursor is already out of it.
- */
+/** Opens the subscription on `channel`, resuming after `after` when given (a malformed cursor: BAD_USER_INPUT). */
 function open(context: LiveContext, channel: LiveChannel, after: string | null | undefined) {
-  if (after !== undefined && after !== null) {
-    decodeCursor(after);
-    throw new CursorExpiredError();
-  }
-  return context.hub.subscribe(channel);
+  if (after === undefined || after === null) return context.hub.subscribe(channel);
+  const cursor = decodeCursor(after);
+  if (!context.resume) throw new CursorExpiredError();
+  return context.resume(channel, cursor);
 }
 
 type FieldResolvers = Record<

@@ -22,6 +22,7 @@ export interface SubscriptionServerOptions {
   readonly httpServer: http.Server;
   readonly schema: GraphQLSchema;
   readonly hub: LiveHub<LiveItem>;
+  readonly resume?: LiveContext['resume'];
   readonly tokens: AccessTokens;
   /** Browser origins allowed to open a socket; requests without an Origin (non-browser clients) pass. */
   readonly allowedOrigins: readonly string[];
@@ -102,7 +103,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
             new GraphQLError('This socket carries subscriptions; send queries and mutations with HTTP POST /graphql.'),
           ];
         }
-        const contextValue: LiveContext = { viewer: session.token ? { userId: session.token.userId } : null, hub };
+        const contextValue: LiveContext = {
+          viewer: session.token ? { userId: session.token.userId } : null,
+          hub,
+          resume: options.resume,
+        };
         return {
           schema,
           document,
