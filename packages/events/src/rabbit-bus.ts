@@ -132,7 +132,7 @@ export class RabbitEventBus implements EventBus {
     const channel = await publisher;
     await channel.assertExchange(this.#options.exchange, 'topic', { durable: true });
     await channel.assertExchange(this.deadLetterExchange, 'direct', { durable: true });
-    for (const spec of this.#streams.values()) await declareStream(channel, this.#options.exchange, spec);
+    for (const spec of this.#streams.values()) await declareStream(model, this.#options.exchange, spec, this.#logger);
     this.#model = model;
     this.#publisher = publisher;
     // One consumer failing to start (e.g. a queue declared elsewhere with other arguments) must not
@@ -228,8 +228,10 @@ export class RabbitEventBus implements EventBus {
     if (this.#closed) throw new Error('event bus is closed');
     this.#streams.set(spec.stream, spec);
     const deadline = Date.now() + this.#options.publishTimeoutMs;
-    const channel = await withDeadline(this.#getPublisher(), deadline, 'RabbitMQ is not connected');
-    await declareStream(channel, this.#options.exchange, spec);
+    await withDeadline(this.#getPublisher(), deadline, 'RabbitMQ is not connected');
+    const model = this.#model;
+    if (!model) throw new Error('RabbitMQ is not connected');
+    await declareStream(model, this.#options.exchange, spec, this.#logger);
   }
 
   async readStream(
@@ -456,20 +458,37 @@ class RabbitConsumer {
 }
 
 /**
- * Declares a stream and its bindings. A stream that exists with other retention arguments is kept
- * as it is (the broker refuses to redeclare it; change retention with a policy) and logged.
+ * Declares a stream and its bindings on channels of its own. A stream that exists with other
+ * retention arguments is kept as it is (the broker refuses to redeclare it; change retention with a
+ * policy) and logged, rather than failing the start.
  */
-async function declareStream(channel: Channel, exchange: string, spec: StreamSpec): Promise<void> {
-  await channel.assertQueue(spec.stream, {
-    durable: true,
-    arguments: {
-      'x-queue-type': 'stream',
-      'x-max-age': spec.maxAge,
-      'x-max-length-bytes': spec.maxLengthBytes,
-      ...(spec.maxSegmentBytes === undefined ? {} : { 'x-stream-max-segment-size-bytes': spec.maxSegmentBytes }),
-    },
-  });
-  for (const pattern of spec.bindings) await channel.bindQueue(spec.stream, exchange, pattern);
+async function declareStream(model: ChannelModel, exchange: string, spec: StreamSpec, logger: Logger): Promise<void> {
+  const declare = await model.createChannel();
+  declare.on('error', () => {}); // a refused declaration closes it; handled below
+  try {
+    await declare.assertQueue(spec.stream, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'stream',
+        'x-max-age': spec.maxAge,
+        'x-max-length-bytes': spec.maxLengthBytes,
+        ...(spec.maxSegmentBytes === undefined ? {} : { 'x-stream-max-segment-size-bytes': spec.maxSegmentBytes }),
+      },
+    });
+    await declare.close();
+  } catch (err) {
+    if ((err as { code?: number }).code !== 406) throw err;
+    logger.warn(
+      { stream: spec.stream, err: (err as Error).message },
+      'the stream exists with other arguments; keeping them (set retention with a policy)',
+    );
+  }
+  const bind = await model.createChannel();
+  try {
+    for (const pattern of spec.bindings) await bind.bindQueue(spec.stream, exchange, pattern);
+  } finally {
+    await bind.close().catch(() => {});
+  }
 }
 
 /** `x-stream-offset` as the broker expects it: typed explicitly, since amqplib would send small numbers as 32-bit. */
