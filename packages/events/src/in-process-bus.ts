@@ -90,14 +90,18 @@ class LocalStreamReader {
   wake(): void {
     if (this.#running || this.#cancelled) return;
     this.#running = true;
-    this.#current = this.#run().finally(() => (this.#running = false));
+    this.#current = this.#run();
   }
 
   async #run(): Promise<void> {
-    while (!this.#cancelled) {
+    while (true) {
       const { entries } = this.stream;
       const first = entries[0];
-      if (!first || this.position >= this.stream.nextOffset) return;
+      if (this.#cancelled || !first || this.position >= this.stream.nextOffset) {
+        // Cleared in the same turn as the last check, so an append right after wakes a new run.
+        this.#running = false;
+        return;
+      }
       // Offsets are contiguous, so the entry is found by subtraction; a trimmed position jumps to the oldest.
       const entry = entries[Math.max(0, this.position - first.offset)]!;
       this.position = entry.offset + 1;

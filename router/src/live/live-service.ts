@@ -44,32 +44,14 @@ export interface LiveService {
 export async function startLiveService(options: LiveServiceOptions): Promise<LiveService> {
   const logger = options.logger.child({ component: 'live' });
   const hub = new LiveHub<LiveItem>(options.bufferSize, logger);
-  // Far more than the events of the few minutes in which a duplicate can arrive.
-  const seen = new RecentIds(10_000);
   await options.bus.declareStream(options.stream);
-  let liveHead: number | undefined;
-  const reader = await options.bus.readStream(
-    options.stream.stream,
-    'next',
-    async ({ offset, event }) => {
-      // Set with the deliveries, in one turn: a resuming subscription compares its replay with it.
-      liveHead = offset;
-      if (!seen.firstSighting(event.id)) return;
-      const deliveries = liveDeliveries(event);
-      if (deliveries.length === 0) return;
-      const scope = new HydrationScope(options.execute, logger);
-      const cursor = encodeCursor(offset, event.id);
-      for (const { channel, payload } of deliveries)
-        hub.deliver(channel, { cursor, offset, eventId: event.id, payload, scope });
-    },
-    { prefetch: options.prefetch },
-  );
+  const live = await startLiveReader({ ...options, hub, logger });
   const slots = new Slots(options.resumeConcurrency);
   const resumeOptions = {
     bus: options.bus,
     stream: options.stream.stream,
     hub,
-    liveHead: () => liveHead,
+    liveHead: live.head,
     execute: options.execute,
     logger,
     bufferSize: options.bufferSize,
@@ -91,7 +73,45 @@ export async function startLiveService(options: LiveServiceOptions): Promise<Liv
     hub,
     stop: async () => {
       await sockets.close();
-      await reader.cancel();
+      await live.cancel();
     },
   };
+}
+
+export interface LiveReader {
+  /** The offset handled last (undefined until one was). */
+  head(): number | undefined;
+  cancel(): Promise<void>;
+}
+
+/** Reads the stream from `next` and hands each event's deliveries to the hub, hydrated once per event. */
+export async function startLiveReader(options: {
+  readonly bus: EventBus;
+  readonly stream: StreamSpec;
+  readonly hub: LiveHub<LiveItem>;
+  readonly execute: GatewayExecutor;
+  readonly prefetch: number;
+  readonly logger: Logger;
+}): Promise<LiveReader> {
+  const { hub, logger } = options;
+  // Far more than the events of the few minutes in which a duplicate can arrive.
+  const seen = new RecentIds(10_000);
+  let head: number | undefined;
+  const reader = await options.bus.readStream(
+    options.stream.stream,
+    'next',
+    async ({ offset, event }) => {
+      // Set with the deliveries, in one turn: a resuming subscription compares its replay with it.
+      head = offset;
+      if (!seen.firstSighting(event.id)) return;
+      const deliveries = liveDeliveries(event);
+      if (deliveries.length === 0) return;
+      const scope = new HydrationScope(options.execute, logger);
+      const cursor = encodeCursor(offset, event.id);
+      for (const { channel, payload } of deliveries)
+        hub.deliver(channel, { cursor, offset, eventId: event.id, payload, scope });
+    },
+    { prefetch: options.prefetch },
+  );
+  return { head: () => head, cancel: () => reader.cancel() };
 }

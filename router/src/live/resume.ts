@@ -79,6 +79,8 @@ class ResumeSink implements AsyncIterableIterator<LiveItem> {
   readonly #out: LiveItem[] = [];
   #live: LiveItem[] = [];
   #replaying = true;
+  /** The last offset the replay handled: live items up to it are repeats. */
+  #handedOverAt = -1;
   #closed = false;
   #waiting: ((result: IteratorResult<LiveItem>) => void) | null = null;
   #space: (() => void)[] = [];
@@ -163,8 +165,11 @@ class ResumeSink implements AsyncIterableIterator<LiveItem> {
     const head = this.options.liveHead();
     const firstBuffered = this.#live[0];
     if (!((head !== undefined && offset >= head) || (firstBuffered && firstBuffered.offset <= offset + 1))) return;
-    this.#replaying = false;
+    // The buffered items join what the replay left for the client, without dropping any of it:
+    // bounded by the two buffers together.
     for (const item of this.#live) if (item.offset > offset && this.#seen.firstSighting(item.eventId)) this.#emit(item);
+    this.#handedOverAt = offset;
+    this.#replaying = false;
     this.#live = [];
     this.#stopReplay();
   }
@@ -172,7 +177,9 @@ class ResumeSink implements AsyncIterableIterator<LiveItem> {
   #onLive(item: LiveItem): void {
     if (this.#closed) return;
     if (!this.#replaying) {
-      if (this.#seen.firstSighting(item.eventId)) this.#emit(item);
+      // A live reader behind the replay still brings what the replay delivered: by offset, then by id
+      // (the same event published twice by an outbox retry has two offsets).
+      if (item.offset > this.#handedOverAt && this.#seen.firstSighting(item.eventId)) this.#emit(item);
       return;
     }
     // The replay will read these from the stream if they are dropped here.
