@@ -173,6 +173,39 @@ describe('the subscription schema', () => {
     expect(hub.subscriptionCount).toBe(0);
   });
 
+  it('executes the events a replay already holds together: one gateway query for the batch', async () => {
+    const { hub, gateway, logger } = await setup();
+    const scope = new HydrationScope(gateway.execute, logger);
+    const held: LiveItem[] = [1, 2, 3, 4, 5].map((n) => ({
+      cursor: `c-${n}`,
+      offset: n,
+      eventId: `e${n}`,
+      payload: { type: 'postCreated', postId: `p${n}` },
+      scope,
+    }));
+    const replay = {
+      next: async () => (held.length ? { value: held.shift()!, done: false } : { value: undefined, done: true }),
+      return: async () => ({ value: undefined, done: true }),
+      takeBuffered: (max: number) => held.splice(0, max),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    const stream = await subscribeWithCursor({
+      schema: subscriptionSchema(buildSchema(sdl)),
+      document: parse(`subscription($after: String) { postCreated(after: $after) { body } }`),
+      variableValues: { after: encodeCursor(0, 'e0') },
+      contextValue: { viewer: null, hub, resume: async () => replay },
+    });
+    if (!(Symbol.asyncIterator in stream)) throw new Error(JSON.stringify(stream));
+    const results = [];
+    for (let n = 0; n < 5; n++) results.push((await stream.next()).value);
+    expect(results.map((result) => [result.data.postCreated.body, result.extensions.cursor])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [`body of p${n}`, `c-${n}`]),
+    );
+    expect(gateway.calls).toHaveLength(1);
+  });
+
   it('resolves notifications with their actor and post', async () => {
     const { hub, gateway, open, logger } = await setup();
     const subscriber = await open(

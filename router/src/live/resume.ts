@@ -6,6 +6,7 @@ import { HydrationScope, type GatewayExecutor } from './hydrator.ts';
 import { liveDeliveries, type LiveChannel } from './live-channels.ts';
 import type { LiveHub } from './live-hub.ts';
 import { RecentIds } from './recent-ids.ts';
+import type { BufferedSource } from './subscribe-with-cursor.ts';
 import type { LiveItem } from './subscription-schema.ts';
 
 /** Counting semaphore: bounds the replays one server runs at once, so a stampede queues instead of piling up. */
@@ -75,7 +76,7 @@ export async function resume(
   return sink;
 }
 
-class ResumeSink implements AsyncIterableIterator<LiveItem> {
+class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
   readonly #out: LiveItem[] = [];
   #live: LiveItem[] = [];
   #replaying = true;
@@ -216,6 +217,12 @@ class ResumeSink implements AsyncIterableIterator<LiveItem> {
     }
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.#waiting = resolve));
+  }
+
+  takeBuffered(max: number): LiveItem[] {
+    const taken = this.#out.splice(0, max);
+    for (const resolve of this.#space.splice(0, taken.length)) resolve();
+    return taken;
   }
 
   async return(): Promise<IteratorResult<LiveItem>> {
