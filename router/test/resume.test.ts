@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEvent, InProcessEventBus, type StreamSpec } from '@micropost/events';
+import { randomUUID } from 'node:crypto';
+import { createEvent, InProcessEventBus, RabbitEventBus, type EventBus, type StreamSpec } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
-import { waitFor } from '@micropost/testing';
+import { createTestServices, waitFor } from '@micropost/testing';
+import { closeConnections } from '../../packages/events/test/helpers.ts';
 import { decodeCursor, encodeCursor } from '../src/live/cursor.ts';
 import type { GatewayExecutor } from '../src/live/hydrator.ts';
 import { LiveHub } from '../src/live/live-hub.ts';
@@ -19,11 +21,13 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function setup(options: { bufferSize?: number; concurrency?: number; maxLengthBytes?: number } = {}) {
-  const bus = new InProcessEventBus({ logger });
+async function setup(
+  options: { bufferSize?: number; concurrency?: number; maxLengthBytes?: number; bus?: EventBus } = {},
+) {
+  const bus = options.bus ?? new InProcessEventBus({ logger });
   closers.push(() => bus.close());
   const stream: StreamSpec = {
-    stream: 'events',
+    stream: `events.${randomUUID()}`,
     bindings: ['#'],
     maxAge: '1h',
     maxLengthBytes: options.maxLengthBytes ?? 10_000_000,
@@ -168,4 +172,34 @@ describe('resuming a subscription from a cursor', () => {
     );
     await waitFor(async () => hub.subscriptionCount === 3, { message: 'subscriptions not counted' });
   });
+});
+
+describe('resuming on RabbitMQ', () => {
+  it('finishes a replay without gap or repeat when the broker drops the connection midway', async () => {
+    const services = await createTestServices();
+    closers.push(() => services.dispose());
+    const bus = await RabbitEventBus.connect({
+      url: services.amqpUrl,
+      exchange: 'resume.events',
+      prefetch: 4,
+      logger,
+      maxReconnectDelayMs: 300,
+    });
+    // A buffer of 4: the replay runs at the client's pace, so it is midway when the connection drops.
+    const { post, watcher, open } = await setup({ bus, bufferSize: 4 });
+    await post(0);
+    const [first] = await take(watcher, 1);
+    const ids: string[] = [];
+    for (let n = 1; n <= 40; n++) ids.push(await post(n));
+    const resumed = await open(first!.cursor);
+    const received = await take(resumed, 5);
+    await waitFor(async () => (await closeConnections(services.rabbit, services.vhost)) > 0, {
+      message: 'no connection to close',
+    });
+    received.push(...(await take(resumed, 35)));
+    expect(received.map((item) => item.eventId)).toEqual(ids);
+    // And then live (the connection is back: the replay needed it).
+    const live = await post(41);
+    expect((await take(resumed, 1))[0]!.eventId).toBe(live);
+  }, 60_000);
 });
