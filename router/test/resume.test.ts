@@ -22,7 +22,13 @@ afterEach(async () => {
 });
 
 async function setup(
-  options: { bufferSize?: number; concurrency?: number; maxLengthBytes?: number; bus?: EventBus } = {},
+  options: {
+    bufferSize?: number;
+    concurrency?: number;
+    maxLengthBytes?: number;
+    maxSegmentBytes?: number;
+    bus?: EventBus;
+  } = {},
 ) {
   const bus = options.bus ?? new InProcessEventBus({ logger });
   closers.push(() => bus.close());
@@ -31,6 +37,7 @@ async function setup(
     bindings: ['#'],
     maxAge: '1h',
     maxLengthBytes: options.maxLengthBytes ?? 10_000_000,
+    ...(options.maxSegmentBytes === undefined ? {} : { maxSegmentBytes: options.maxSegmentBytes }),
   };
   await bus.declareStream(stream);
   const bufferSize = options.bufferSize ?? 64;
@@ -71,7 +78,7 @@ async function setup(
     closers.push(() => iterator.return!());
     return iterator;
   };
-  return { bus, hub, live, post, watcher, open };
+  return { bus, hub, live, post, watcher, open, stream };
 }
 
 const take = async (iterator: AsyncIterator<LiveItem>, count: number) => {
@@ -202,4 +209,31 @@ describe('resuming on RabbitMQ', () => {
     const live = await post(41);
     expect((await take(resumed, 1))[0]!.eventId).toBe(live);
   }, 60_000);
+
+  it('fails with CURSOR_EXPIRED once retention has dropped the cursor’s event', async () => {
+    const services = await createTestServices();
+    closers.push(() => services.dispose());
+    const bus = await RabbitEventBus.connect({ url: services.amqpUrl, exchange: 'expiry.events', prefetch: 8, logger });
+    const { post, watcher, open, stream } = await setup({ bus, maxLengthBytes: 20_000, maxSegmentBytes: 4_000 });
+    await post(0);
+    const [first] = await take(watcher, 1);
+    await expect(open(first!.cursor).then((it) => it.return!())).resolves.toMatchObject({ done: true });
+    // Enough events for several segments: the oldest go once the stream is past its size.
+    let oldest = first!.offset;
+    for (let round = 0; oldest === first!.offset && round < 20; round++) {
+      for (let n = 0; n < 50; n++) await post(n);
+      oldest = await firstOffset(bus, stream.stream);
+    }
+    expect(oldest).toBeGreaterThan(first!.offset);
+    await expect(open(first!.cursor)).rejects.toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
+  }, 60_000);
 });
+
+/** The offset of the oldest event the stream still holds. */
+async function firstOffset(bus: EventBus, stream: string): Promise<number> {
+  let offset: number | undefined;
+  const reader = await bus.readStream(stream, 'first', async (delivery) => void (offset ??= delivery.offset));
+  await waitFor(async () => offset !== undefined, { message: 'the stream is empty' });
+  await reader.cancel();
+  return offset!;
+}
