@@ -149,6 +149,23 @@ describe('resuming a subscription from a cursor', () => {
     expect((await take(resumed, 1))[0]!.eventId).toBe(id);
   });
 
+  it('hands over once the replay is idle when this server’s live reader has seen nothing yet', async () => {
+    const { post, watcher, open } = await setup({ concurrency: 1 });
+    await post(0);
+    const [first] = await take(watcher, 1);
+    const ids = [await post(1), await post(2)];
+    await take(watcher, 2);
+    // As on a server started after these events, with none since.
+    const resumed = await open(first!.cursor, () => undefined);
+    expect((await take(resumed, 2)).map((item) => item.eventId)).toEqual(ids);
+    // The only replay slot comes free once the idle replay has handed over.
+    const second = await open(first!.cursor, () => undefined);
+    expect((await take(second, 2)).map((item) => item.eventId)).toEqual(ids);
+    const live = await post(3);
+    expect((await take(resumed, 1))[0]!.eventId).toBe(live);
+    expect((await take(second, 1))[0]!.eventId).toBe(live);
+  });
+
   it('fails with CURSOR_EXPIRED for a cursor whose event is gone or is another event', async () => {
     const { post, watcher, open } = await setup({ maxLengthBytes: 2_000 });
     await post(0);

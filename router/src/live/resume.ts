@@ -49,6 +49,9 @@ export interface ResumeOptions {
   readonly prefetch: number;
 }
 
+/** How long a replay must have received nothing before it is taken as caught up (see #maybeHandOver). */
+const IDLE_HAND_OVER_MS = 500;
+
 /** Replayed events share a hydration scope per this many, so one gateway query serves a batch. */
 const REPLAY_SCOPE_EVENTS = 32;
 
@@ -85,13 +88,15 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
   #closed = false;
   #waiting: ((result: IteratorResult<LiveItem>) => void) | null = null;
   #space: (() => void)[] = [];
-  readonly #seen = new RecentIds(10_000);
+  /** Ids of this channel's events delivered lately: an outbox retry publishes an event twice, close together. */
+  readonly #seen = new RecentIds(512);
   readonly #unlisten: () => void;
   #reader: StreamReader | undefined;
   #release: (() => void) | undefined;
   #scope: HydrationScope | undefined;
   #scopeUses = 0;
   #verified = false;
+  #idleTimer: NodeJS.Timeout | undefined;
   #settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -126,6 +131,7 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
 
   async #onReplay({ offset, event }: StreamDelivery): Promise<void> {
     if (!this.#replaying || this.#closed) return;
+    clearTimeout(this.#idleTimer); // not idle: an event came
     if (!this.#verified) {
       if (offset !== this.cursor.offset || eventTag(event.id) !== this.cursor.tag) {
         this.#replaying = false;
@@ -138,26 +144,24 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
       this.#maybeHandOver(offset);
       return;
     }
-    if (this.#seen.firstSighting(event.id)) {
-      const delivery = liveDeliveries(event).find((candidate) => candidate.channel === this.channel);
-      if (delivery) {
-        if (!this.#scope || this.#scopeUses++ >= REPLAY_SCOPE_EVENTS) {
-          this.#scope = new HydrationScope(this.options.execute, this.options.logger);
-          this.#scopeUses = 1;
-        }
-        const item: LiveItem = {
-          cursor: encodeCursor(offset, event.id),
-          offset,
-          eventId: event.id,
-          payload: delivery.payload,
-          scope: this.#scope,
-        };
-        // Backpressure: the stream waits while the client has a full buffer to read.
-        while (this.#out.length >= this.options.bufferSize && !this.#closed)
-          await new Promise<void>((resolve) => this.#space.push(resolve));
-        if (this.#closed) return;
-        this.#emit(item);
+    const delivery = liveDeliveries(event).find((candidate) => candidate.channel === this.channel);
+    if (delivery && this.#seen.firstSighting(event.id)) {
+      if (!this.#scope || this.#scopeUses++ >= REPLAY_SCOPE_EVENTS) {
+        this.#scope = new HydrationScope(this.options.execute, this.options.logger);
+        this.#scopeUses = 1;
       }
+      const item: LiveItem = {
+        cursor: encodeCursor(offset, event.id),
+        offset,
+        eventId: event.id,
+        payload: delivery.payload,
+        scope: this.#scope,
+      };
+      // Backpressure: the stream waits while the client has a full buffer to read.
+      while (this.#out.length >= this.options.bufferSize && !this.#closed)
+        await new Promise<void>((resolve) => this.#space.push(resolve));
+      if (this.#closed || !this.#replaying) return;
+      this.#emit(item);
     }
     this.#maybeHandOver(offset);
   }
@@ -165,7 +169,21 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
   #maybeHandOver(offset: number): void {
     const head = this.options.liveHead();
     const firstBuffered = this.#live[0];
-    if (!((head !== undefined && offset >= head) || (firstBuffered && firstBuffered.offset <= offset + 1))) return;
+    if ((head !== undefined && offset >= head) || (firstBuffered && firstBuffered.offset <= offset + 1)) {
+      this.#handOver(offset);
+      return;
+    }
+    // The live reader has handled nothing since this server started, so everything after what the
+    // replay has read will reach the hub: once the replay has read all there is, it can stop.
+    clearTimeout(this.#idleTimer);
+    if (head === undefined)
+      this.#idleTimer = setTimeout(() => {
+        if (this.#replaying && !this.#closed && this.options.liveHead() === undefined) this.#handOver(offset);
+      }, IDLE_HAND_OVER_MS);
+  }
+
+  #handOver(offset: number): void {
+    clearTimeout(this.#idleTimer);
     // The buffered items join what the replay left for the client, without dropping any of it:
     // bounded by the two buffers together.
     for (const item of this.#live) if (item.offset > offset && this.#seen.firstSighting(item.eventId)) this.#emit(item);
@@ -236,6 +254,7 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
       this.#waiting = null;
       for (const resolve of this.#space.splice(0)) resolve();
       this.#settle?.reject(new CursorExpiredError());
+      clearTimeout(this.#idleTimer);
       this.#stopReplay();
       if (!this.#reader) this.#release?.();
     }
