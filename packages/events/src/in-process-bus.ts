@@ -58,6 +58,9 @@ interface LocalQueue {
   readonly deadLetters: DeadLetter[];
 }
 
+/** Ceiling of an in-memory stream, whatever its spec says (a broker's would be on disk). */
+const IN_PROCESS_STREAM_MAX_BYTES = 64 * 1024 * 1024;
+
 interface StreamEntry {
   readonly offset: number;
   readonly body: Buffer;
@@ -222,11 +225,15 @@ export class InProcessEventBus implements EventBus {
     for (const reader of stream.readers) reader.wake();
   }
 
-  /** Retention: by size, then by age (always keeping the newest entry, as a broker keeps its open segment). */
+  /**
+   * Retention: by size (never more than IN_PROCESS_STREAM_MAX_BYTES: this ring is process memory),
+   * then by age, always keeping the newest entry, as a broker keeps its open segment.
+   */
   #trim(stream: LocalStream): void {
     const oldest = Date.now() - maxAgeMs(stream.spec.maxAge);
+    const maxBytes = Math.min(stream.spec.maxLengthBytes, IN_PROCESS_STREAM_MAX_BYTES);
     const { entries } = stream;
-    while (entries.length > 1 && (stream.bytes > stream.spec.maxLengthBytes || entries[0]!.timestamp < oldest)) {
+    while (entries.length > 1 && (stream.bytes > maxBytes || entries[0]!.timestamp < oldest)) {
       stream.bytes -= entries.shift()!.body.length;
     }
   }
