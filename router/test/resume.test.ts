@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor } from '../src/live/cursor.ts';
 import type { GatewayExecutor } from '../src/live/hydrator.ts';
 import { LiveHub } from '../src/live/live-hub.ts';
 import { startLiveReader } from '../src/live/live-service.ts';
-import { resume, Slots } from '../src/live/resume.ts';
+import { ReplayScopes, resume, Slots } from '../src/live/resume.ts';
 import type { LiveItem } from '../src/live/subscription-schema.ts';
 
 // The hand-over logic of a resuming subscription, on the in-process bus (same stream contract as
@@ -65,7 +65,7 @@ async function setup(
         stream: stream.stream,
         hub,
         liveHead,
-        execute,
+        scopes: new ReplayScopes(execute, logger),
         logger,
         bufferSize,
         slots,

@@ -8,7 +8,7 @@ import { HydrationScope, type GatewayExecutor } from './hydrator.ts';
 import { liveDeliveries } from './live-channels.ts';
 import { LiveHub } from './live-hub.ts';
 import { RecentIds } from './recent-ids.ts';
-import { resume, Slots } from './resume.ts';
+import { ReplayScopes, resume, Slots } from './resume.ts';
 import { subscriptionSchema, type LiveItem } from './subscription-schema.ts';
 import { attachSubscriptionServer } from './websocket.ts';
 
@@ -52,7 +52,7 @@ export async function startLiveService(options: LiveServiceOptions): Promise<Liv
     stream: options.stream.stream,
     hub,
     liveHead: live.head,
-    execute: options.execute,
+    scopes: new ReplayScopes(options.execute, logger),
     logger,
     bufferSize: options.bufferSize,
     slots,

@@ -32,13 +32,42 @@ export class Slots {
   }
 }
 
+/**
+ * Hydration scopes of replayed events, shared by every replay on this server: clients resuming
+ * together (after a server died) replay the same events, and one scope per block of offsets lets
+ * the first fetch serve them all. Kept briefly, so what a replay shows is at most this old.
+ */
+export class ReplayScopes {
+  readonly #scopes = new Map<number, { readonly scope: HydrationScope; readonly expires: number }>();
+
+  constructor(
+    private readonly execute: GatewayExecutor,
+    private readonly logger: Logger,
+    private readonly ttlMs = 5_000,
+    private readonly max = 256,
+  ) {}
+
+  forOffset(offset: number): HydrationScope {
+    const block = Math.floor(offset / REPLAY_SCOPE_EVENTS);
+    const now = Date.now();
+    const cached = this.#scopes.get(block);
+    if (cached && cached.expires > now) return cached.scope;
+    const scope = new HydrationScope(this.execute, this.logger);
+    this.#scopes.delete(block);
+    this.#scopes.set(block, { scope, expires: now + this.ttlMs });
+    // Oldest first in a Map: evict beyond the bound.
+    while (this.#scopes.size > this.max) this.#scopes.delete(this.#scopes.keys().next().value!);
+    return scope;
+  }
+}
+
 export interface ResumeOptions {
   readonly bus: EventBus;
   readonly stream: string;
   readonly hub: LiveHub<LiveItem>;
   /** The offset the live reader handled last (undefined until it handled one). */
   readonly liveHead: () => number | undefined;
-  readonly execute: GatewayExecutor;
+  readonly scopes: ReplayScopes;
   readonly logger: Logger;
   /** Items held for the client, and live items held while the replay runs: both bounded. */
   readonly bufferSize: number;
@@ -52,7 +81,7 @@ export interface ResumeOptions {
 /** How long a replay must have received nothing before it is taken as caught up (see #maybeHandOver). */
 const IDLE_HAND_OVER_MS = 500;
 
-/** Replayed events share a hydration scope per this many, so one gateway query serves a batch. */
+/** Replayed events share a hydration scope per block of this many offsets, so one gateway query serves a batch. */
 const REPLAY_SCOPE_EVENTS = 32;
 
 /**
@@ -93,8 +122,6 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
   readonly #unlisten: () => void;
   #reader: StreamReader | undefined;
   #release: (() => void) | undefined;
-  #scope: HydrationScope | undefined;
-  #scopeUses = 0;
   #verified = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -146,16 +173,12 @@ class ResumeSink implements AsyncIterableIterator<LiveItem>, BufferedSource {
     }
     const delivery = liveDeliveries(event).find((candidate) => candidate.channel === this.channel);
     if (delivery && this.#seen.firstSighting(event.id)) {
-      if (!this.#scope || this.#scopeUses++ >= REPLAY_SCOPE_EVENTS) {
-        this.#scope = new HydrationScope(this.options.execute, this.options.logger);
-        this.#scopeUses = 1;
-      }
       const item: LiveItem = {
         cursor: encodeCursor(offset, event.id),
         offset,
         eventId: event.id,
         payload: delivery.payload,
-        scope: this.#scope,
+        scope: this.options.scopes.forOffset(offset),
       };
       // Backpressure: the stream waits while the client has a full buffer to read.
       while (this.#out.length >= this.options.bufferSize && !this.#closed)
