@@ -253,6 +253,24 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
         await Promise.all([first.cancel(), middle.cancel(), next.cancel()]);
       });
 
+      it('reads from a point in time: what was published since, not what came well before', async () => {
+        const stream = uniqueName('contract.time');
+        await bus.declareStream({ stream, bindings: ['user.*'], maxAge: '1h', maxLengthBytes: 10_000_000 });
+        const old = registered(1);
+        await bus.publish(old);
+        // Broker timestamps have a resolution of one second, and the stream seeks by chunk.
+        await sleep(2_100);
+        const since = new Date();
+        const recent = [registered(2), registered(3)];
+        for (const event of recent) await bus.publish(event);
+        const got = readAll();
+        const reader = await bus.readStream(stream, { timestamp: since }, got.handler);
+        await waitFor(async () => got.deliveries.length >= 2, { message: 'events since the time never came' });
+        await sleep(QUIET_MS);
+        expect(got.deliveries.map((d) => d.id)).toEqual(recent.map((event) => event.id));
+        await reader.cancel();
+      });
+
       it('reads one event at a time, waiting for the handler (backpressure)', async () => {
         const stream = uniqueName('contract.slow');
         await bus.declareStream({ stream, bindings: ['user.*'], maxAge: '1h', maxLengthBytes: 10_000_000 });
