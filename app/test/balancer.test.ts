@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAPROXY_CONFIG, freePort, startBalancer, type RunningBalancer } from '@micropost/infra';
 import { createTestServices, graphql, registerAccount, waitFor, type TestServices } from '@micropost/testing';
 import { startTestGraph, type TestGraph } from '../src/testing.ts';
-import { postsSubgraph } from '@micropost/posts';
-import { usersSubgraph } from '@micropost/users';
+import { loadSubgraphs } from '../src/app.ts';
 
 /** The directives of deploy/haproxy.cfg, comments dropped. */
 const config = readFileSync(HAPROXY_CONFIG, 'utf8')
@@ -42,7 +41,7 @@ describe('a server dying mid-request behind the balancer', () => {
 
   beforeAll(async () => {
     services = await createTestServices();
-    graph = await startTestGraph(services.env(), [usersSubgraph, postsSubgraph]);
+    graph = await startTestGraph(services.env(), await loadSubgraphs(['users', 'posts']));
     dying = http.createServer((request, response) => {
       if (request.url === '/ready' || request.url === '/health') return void response.end('{"status":"ready"}');
       const chunks: Buffer[] = [];

@@ -78,11 +78,13 @@ describe('live subscriptions across two servers', () => {
           post: { body: 'Hello from A', author: { handle: 'feed_alice' } },
         },
       },
+      extensions: { cursor: expect.any(String) },
     });
 
     await mutate(a, alice.token, `mutation($id: ID!) { deletePost(id: $id) }`, { id: createPost.id });
     expect(await feed.nth(2)).toEqual({
       data: { feedUpdated: { kind: 'POST_REMOVED', postId: createPost.id, post: null } },
+      extensions: { cursor: expect.any(String) },
     });
   });
 

@@ -6,7 +6,17 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { AccessTokens, IDENTITY_HEADER, IdentitySigner } from '@micropost/auth';
-import { amqpEnv, authEnv, httpEnv, identitySigningEnv, logEnv, mongoEnv, parseEnv, z } from '@micropost/config';
+import {
+  amqpEnv,
+  authEnv,
+  httpEnv,
+  identitySigningEnv,
+  logEnv,
+  mongoEnv,
+  parseEnv,
+  streamEnv,
+  z,
+} from '@micropost/config';
 import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { connectMongo, subgraphDatabase } from '@micropost/mongo';
@@ -34,6 +44,7 @@ import { readSupergraph } from './compose.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
 import { routerReadiness } from './readiness.ts';
+import { eventStreamSpec } from './live/event-stream.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { WEB_DIST, serveStaticFiles } from './static-files.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
@@ -50,6 +61,7 @@ const routerEnv = {
   ...authEnv,
   ...identitySigningEnv,
   ...amqpEnv,
+  ...streamEnv,
   ...subgraphUrlEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
   ALLOWED_ORIGINS: z
@@ -82,6 +94,8 @@ const routerEnv = {
   ...operationLimitsEnv,
   ...rateLimitsEnv,
   ...socketLimitsEnv,
+  /** Resuming subscriptions that replay the stream at once on this server (the rest queue); default 16. */
+  RESUME_CONCURRENCY: z.coerce.number().int().positive().default(16),
 };
 
 /** Passes the router's signed view of the caller, and the request id, to every subgraph fetch. */
@@ -211,6 +225,9 @@ export async function startRouter(
       tokens,
       allowedOrigins: env.ALLOWED_ORIGINS,
       bufferSize: env.SUBSCRIPTION_BUFFER_SIZE,
+      stream: eventStreamSpec(env),
+      resumeConcurrency: env.RESUME_CONCURRENCY,
+      prefetch: env.AMQP_PREFETCH,
       formatError,
       logger,
       socketLimits: {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildSchema, graphql, parse, subscribe, type ExecutionResult } from 'graphql';
 import type { Identity } from '@micropost/auth';
 import { createLogger } from '@micropost/logger';
+import { encodeCursor } from '../src/live/cursor.ts';
+import { subscribeWithCursor } from '../src/live/subscribe-with-cursor.ts';
 import { HydrationScope, type GatewayExecutor } from '../src/live/hydrator.ts';
 import { LiveHub } from '../src/live/live-hub.ts';
 import { subscriptionSchema, type LiveItem } from '../src/live/subscription-schema.ts';
@@ -12,12 +14,12 @@ const sdl = /* GraphQL */ `
   type User { id: ID! handle: String! viewerFollows: Boolean! }
   type Post { id: ID! body: String! excerpt(length: Int!): String! viewerHasLiked: Boolean! author: User! }
   enum FeedEventKind { POST_ADDED POST_REMOVED }
-  type FeedEvent { kind: FeedEventKind! postId: ID! post: Post }
+  type FeedEvent { cursor: String! kind: FeedEventKind! postId: ID! post: Post }
   enum NotificationKind { NEW_FOLLOWER LOST_FOLLOWER POST_LIKED }
-  type Notification { kind: NotificationKind! actor: User! post: Post occurredAt: DateTime! }
-  type PostActivity { post: Post! }
+  type Notification { cursor: String! kind: NotificationKind! actor: User! post: Post occurredAt: DateTime! }
+  type PostActivity { cursor: String! post: Post! }
   type Query { post(id: ID!): Post user(id: ID!): User }
-  type Subscription { feedUpdated: FeedEvent! notificationReceived: Notification! postActivity(postId: ID!): PostActivity! postCreated(authorId: ID): Post! }
+  type Subscription { feedUpdated(after: String): FeedEvent! notificationReceived(after: String): Notification! postActivity(postId: ID!, after: String): PostActivity! postCreated(authorId: ID, after: String): Post! }
 `;
 
 /** Stands in for the gateway: answers hydration queries from a tiny in-memory graph and records them. */
@@ -53,7 +55,14 @@ async function setup() {
   };
   const deliverFeed = (kind: 'POST_ADDED' | 'POST_REMOVED', postId: string, userIds: string[]) => {
     const scope = new HydrationScope(gateway.execute, logger);
-    for (const userId of userIds) hub.deliver(`feed:${userId}`, { payload: { type: 'feed', kind, postId }, scope });
+    for (const userId of userIds)
+      hub.deliver(`feed:${userId}`, {
+        cursor: `c-${postId}`,
+        offset: 0,
+        eventId: `e-${postId}`,
+        payload: { type: 'feed', kind, postId },
+        scope,
+      });
   };
   return { hub, gateway, open, deliverFeed, logger };
 }
@@ -129,9 +138,13 @@ describe('the subscription schema', () => {
 
   it('gives POST_REMOVED without a post and without asking the gateway', async () => {
     const { gateway, open, deliverFeed } = await setup();
-    const subscriber = await open(`subscription { feedUpdated { kind postId post { body } } }`, { userId: 'u1' });
+    const subscriber = await open(`subscription { feedUpdated { cursor kind postId post { body } } }`, {
+      userId: 'u1',
+    });
     deliverFeed('POST_REMOVED', 'p1', ['u1']);
-    expect((await subscriber.next()).data).toEqual({ feedUpdated: { kind: 'POST_REMOVED', postId: 'p1', post: null } });
+    expect((await subscriber.next()).data).toEqual({
+      feedUpdated: { cursor: 'c-p1', kind: 'POST_REMOVED', postId: 'p1', post: null },
+    });
     expect(gateway.calls).toHaveLength(0);
   });
 
@@ -143,6 +156,74 @@ describe('the subscription schema', () => {
     }
   });
 
+  it('refuses a malformed `after` with BAD_USER_INPUT and an unretained one with CURSOR_EXPIRED', async () => {
+    const { open } = await setup();
+    const malformed = await open(`subscription { postCreated(after: "not a cursor") { id } }`, null);
+    expect(malformed.errors?.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    const cursor = encodeCursor(12, '00000000-0000-4000-8000-000000000000');
+    const expired = await open(`subscription Resume($after: String) { postCreated(after: $after) { id } }`, null, {
+      after: cursor,
+    });
+    expect(expired.errors?.map((error) => error.extensions.code)).toEqual(['CURSOR_EXPIRED']);
+  });
+
+  it('puts the event’s cursor in the extensions of every result', async () => {
+    const { hub, gateway, logger } = await setup();
+    const schema = subscriptionSchema(buildSchema(sdl));
+    const stream = await subscribeWithCursor({
+      schema,
+      document: parse(`subscription { postCreated { body } }`),
+      contextValue: { viewer: null, hub },
+    });
+    if (!(Symbol.asyncIterator in stream)) throw new Error('expected a stream');
+    hub.deliver('postCreated:*', {
+      cursor: 'c-7',
+      offset: 7,
+      eventId: 'e7',
+      payload: { type: 'postCreated', postId: 'p7' },
+      scope: new HydrationScope(gateway.execute, logger),
+    });
+    expect((await stream.next()).value).toEqual({
+      data: { postCreated: { body: 'body of p7' } },
+      extensions: { cursor: 'c-7' },
+    });
+    await stream.return(undefined);
+    expect(hub.subscriptionCount).toBe(0);
+  });
+
+  it('executes the events a replay already holds together: one gateway query for the batch', async () => {
+    const { hub, gateway, logger } = await setup();
+    const scope = new HydrationScope(gateway.execute, logger);
+    const held: LiveItem[] = [1, 2, 3, 4, 5].map((n) => ({
+      cursor: `c-${n}`,
+      offset: n,
+      eventId: `e${n}`,
+      payload: { type: 'postCreated', postId: `p${n}` },
+      scope,
+    }));
+    const replay = {
+      next: async () => (held.length ? { value: held.shift()!, done: false } : { value: undefined, done: true }),
+      return: async () => ({ value: undefined, done: true }),
+      takeBuffered: (max: number) => held.splice(0, max),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    const stream = await subscribeWithCursor({
+      schema: subscriptionSchema(buildSchema(sdl)),
+      document: parse(`subscription($after: String) { postCreated(after: $after) { body } }`),
+      variableValues: { after: encodeCursor(0, 'e0') },
+      contextValue: { viewer: null, hub, resume: async () => replay },
+    });
+    if (!(Symbol.asyncIterator in stream)) throw new Error(JSON.stringify(stream));
+    const results = [];
+    for (let n = 0; n < 5; n++) results.push((await stream.next()).value);
+    expect(results.map((result) => [result.data.postCreated.body, result.extensions.cursor])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [`body of p${n}`, `c-${n}`]),
+    );
+    expect(gateway.calls).toHaveLength(1);
+  });
+
   it('resolves notifications with their actor and post', async () => {
     const { hub, gateway, open, logger } = await setup();
     const subscriber = await open(
@@ -151,6 +232,9 @@ describe('the subscription schema', () => {
     );
     const scope = new HydrationScope(gateway.execute, logger);
     hub.deliver('notifications:a1', {
+      cursor: 'c-n1',
+      offset: 1,
+      eventId: 'n1',
       payload: {
         type: 'notification',
         kind: 'POST_LIKED',

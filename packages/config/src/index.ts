@@ -104,6 +104,21 @@ export const amqpEnv = {
   AMQP_PREFETCH: positiveInt.default(32),
 };
 
+/** The event stream: a retained log of every event, for resuming subscriptions and replaying projections. */
+export const streamEnv = {
+  /** Its name (a RabbitMQ stream queue bound to the events exchange); default `micropost.events.stream`. */
+  EVENTS_STREAM: z.string().min(1).default('micropost.events.stream'),
+  /** Retention by age, RabbitMQ syntax (a number and one of Y M D h m s); default `24h`. */
+  EVENTS_STREAM_MAX_AGE: z
+    .string()
+    .regex(/^[1-9][0-9]*[YMDhms]$/, 'must be a number and one of Y M D h m s, e.g. 24h')
+    .default('24h'),
+  /** Retention by size in bytes; default 2 GB. */
+  EVENTS_STREAM_MAX_BYTES: positiveInt.default(2_000_000_000),
+  /** Segment size in bytes (retention drops whole segments); default 100 MB. */
+  EVENTS_STREAM_SEGMENT_BYTES: positiveInt.default(100_000_000),
+};
+
 export const authEnv = {
   /** Signs the bearer tokens handed to clients. */
   JWT_SECRET: secret,

@@ -6,6 +6,11 @@ import {
   type ConsumeSpec,
   type EventBus,
   type EventHandler,
+  maxAgeMs,
+  type StreamHandler,
+  type StreamReader,
+  type StreamSpec,
+  type StreamStart,
 } from './bus.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 import { topicMatches } from './topic.ts';
@@ -53,6 +58,78 @@ interface LocalQueue {
   readonly deadLetters: DeadLetter[];
 }
 
+/** Ceiling of an in-memory stream, whatever its spec says (a broker's would be on disk). */
+const IN_PROCESS_STREAM_MAX_BYTES = 64 * 1024 * 1024;
+
+interface StreamEntry {
+  readonly offset: number;
+  readonly body: Buffer;
+  readonly timestamp: number;
+}
+
+interface LocalStream {
+  readonly spec: StreamSpec;
+  /** Retained entries, oldest first: an in-memory ring trimmed by age and size like a broker stream. */
+  readonly entries: StreamEntry[];
+  bytes: number;
+  nextOffset: number;
+  readonly readers: Set<LocalStreamReader>;
+}
+
+/** One `readStream`: a position in the stream, advanced one handled event at a time. */
+class LocalStreamReader {
+  #running = false;
+  #cancelled = false;
+  #current: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly stream: LocalStream,
+    private position: number,
+    private readonly handler: StreamHandler,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Delivers what is retained from the position on; called again whenever the stream grows. */
+  wake(): void {
+    if (this.#running || this.#cancelled) return;
+    this.#running = true;
+    this.#current = this.#run();
+  }
+
+  async #run(): Promise<void> {
+    while (true) {
+      const { entries } = this.stream;
+      const first = entries[0];
+      if (this.#cancelled || !first || this.position >= this.stream.nextOffset) {
+        // Cleared in the same turn as the last check, so an append right after wakes a new run.
+        this.#running = false;
+        return;
+      }
+      // Offsets are contiguous, so the entry is found by subtraction; a trimmed position jumps to the oldest.
+      const entry = entries[Math.max(0, this.position - first.offset)]!;
+      this.position = entry.offset + 1;
+      let event: EventEnvelope;
+      try {
+        event = parseEnvelope(entry.body);
+      } catch (error) {
+        this.logger.error({ error: (error as Error).message, offset: entry.offset }, 'malformed stream entry skipped');
+        continue;
+      }
+      try {
+        await this.handler({ offset: entry.offset, event });
+      } catch (error) {
+        this.logger.error({ err: error, offset: entry.offset, eventId: event.id }, 'stream handler failed; skipped');
+      }
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.#cancelled = true;
+    this.stream.readers.delete(this);
+    await this.#current;
+  }
+}
+
 /**
  * The EventBus inside one process, for `npm start` without RabbitMQ: same routing, one delivery per
  * queue per event, bounded retries then a dead-letter list. Nothing survives a restart.
@@ -63,6 +140,7 @@ export class InProcessEventBus implements EventBus {
   readonly #maxDeliveries: number;
   readonly #retryBaseMs: number;
   readonly #queues = new Map<string, LocalQueue>();
+  readonly #streams = new Map<string, LocalStream>();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
 
@@ -80,6 +158,9 @@ export class InProcessEventBus implements EventBus {
   /** Routes arbitrary bytes as if a foreign producer had sent them (tests use it for malformed messages). */
   publishRaw(routingKey: string, body: Buffer): void {
     if (this.#closed) throw new Error('event bus is closed');
+    for (const stream of this.#streams.values()) {
+      if (stream.spec.bindings.some((pattern) => topicMatches(pattern, routingKey))) this.#append(stream, body);
+    }
     for (const queue of this.#queues.values()) {
       if (![...queue.bindings].some((pattern) => topicMatches(pattern, routingKey))) continue;
       queue.messages.push({ routingKey, body, deliveries: 0 });
@@ -111,6 +192,52 @@ export class InProcessEventBus implements EventBus {
     return { cancel: () => this.#cancel(owner, consumer) };
   }
 
+  async declareStream(spec: StreamSpec): Promise<void> {
+    if (this.#closed) throw new Error('event bus is closed');
+    maxAgeMs(spec.maxAge); // fail on a bad value here, as the broker would
+    if (!this.#streams.has(spec.stream))
+      this.#streams.set(spec.stream, { spec, entries: [], bytes: 0, nextOffset: 0, readers: new Set() });
+  }
+
+  async readStream(stream: string, from: StreamStart, handler: StreamHandler): Promise<StreamReader> {
+    if (this.#closed) throw new Error('event bus is closed');
+    const target = this.#streams.get(stream);
+    if (!target) throw new Error(`stream ${stream} is not declared`);
+    this.#trim(target);
+    const reader = new LocalStreamReader(target, this.#startOffset(target, from), handler, this.#logger);
+    target.readers.add(reader);
+    reader.wake();
+    return reader;
+  }
+
+  #startOffset(stream: LocalStream, from: StreamStart): number {
+    if (from === 'next') return stream.nextOffset;
+    if (from === 'first') return stream.entries[0]?.offset ?? stream.nextOffset;
+    if ('offset' in from) return from.offset;
+    const time = from.timestamp.getTime();
+    return stream.entries.find((entry) => entry.timestamp >= time)?.offset ?? stream.nextOffset;
+  }
+
+  #append(stream: LocalStream, body: Buffer): void {
+    stream.entries.push({ offset: stream.nextOffset++, body, timestamp: Date.now() });
+    stream.bytes += body.length;
+    this.#trim(stream);
+    for (const reader of stream.readers) reader.wake();
+  }
+
+  /**
+   * Retention: by size (never more than IN_PROCESS_STREAM_MAX_BYTES: this ring is process memory),
+   * then by age, always keeping the newest entry, as a broker keeps its open segment.
+   */
+  #trim(stream: LocalStream): void {
+    const oldest = Date.now() - maxAgeMs(stream.spec.maxAge);
+    const maxBytes = Math.min(stream.spec.maxLengthBytes, IN_PROCESS_STREAM_MAX_BYTES);
+    const { entries } = stream;
+    while (entries.length > 1 && (stream.bytes > maxBytes || entries[0]!.timestamp < oldest)) {
+      stream.bytes -= entries.shift()!.body.length;
+    }
+  }
+
   /** Dead-lettered messages of `queue` (its `<queue>.dlq`), oldest first. */
   deadLetters(queue: string): readonly DeadLetter[] {
     return this.#queues.get(queue)?.deadLetters ?? [];
@@ -126,6 +253,8 @@ export class InProcessEventBus implements EventBus {
     );
     await Promise.all(cancels);
     this.#queues.clear();
+    await Promise.all([...this.#streams.values()].flatMap((stream) => [...stream.readers].map((r) => r.cancel())));
+    this.#streams.clear();
   }
 
   async #cancel(queue: LocalQueue, consumer: LocalConsumer): Promise<void> {

@@ -11,10 +11,17 @@ export { createEvent, MalformedEventError, parseEnvelope, serializeEnvelope, typ
 export {
   DEFAULT_MAX_DELIVERIES,
   dlqName,
+  maxAgeMs,
   type Consumer,
   type ConsumeSpec,
   type EventBus,
   type EventHandler,
+  type StreamDelivery,
+  type StreamHandler,
+  type StreamReader,
+  type StreamReadOptions,
+  type StreamSpec,
+  type StreamStart,
 } from './bus.ts';
 export { topicMatches } from './topic.ts';
 export { RabbitEventBus, type RabbitEventBusOptions } from './rabbit-bus.ts';

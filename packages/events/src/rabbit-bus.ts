@@ -15,6 +15,11 @@ import {
   type ConsumeSpec,
   type EventBus,
   type EventHandler,
+  type StreamHandler,
+  type StreamReader,
+  type StreamReadOptions,
+  type StreamSpec,
+  type StreamStart,
 } from './bus.ts';
 import { isUnavailableError } from './unavailable.ts';
 import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
@@ -50,7 +55,9 @@ const SERVER_DLQ_EXPIRES_MS = 60 * 60 * 1000;
 export class RabbitEventBus implements EventBus {
   readonly #options: Required<Omit<RabbitEventBusOptions, 'logger'>>;
   readonly #logger: Logger;
-  readonly #consumers = new Set<RabbitConsumer>();
+  readonly #consumers = new Set<RabbitConsumer | RabbitStreamReader>();
+  /** Streams this bus declared, re-declared on every connect (a wiped broker gets them back). */
+  readonly #streams = new Map<string, StreamSpec>();
   /** Cuts retry pauses short on close, so shutdown does not wait for them. */
   readonly #closing = new AbortController();
   #connection: RecoveringChannelModel | undefined;
@@ -130,6 +137,7 @@ export class RabbitEventBus implements EventBus {
     const channel = await publisher;
     await channel.assertExchange(this.#options.exchange, 'topic', { durable: true });
     await channel.assertExchange(this.deadLetterExchange, 'direct', { durable: true });
+    for (const spec of this.#streams.values()) await declareStream(model, this.#options.exchange, spec, this.#logger);
     this.#model = model;
     this.#publisher = publisher;
     // One consumer failing to start (e.g. a queue declared elsewhere with other arguments) must not
@@ -217,6 +225,39 @@ export class RabbitEventBus implements EventBus {
       cancel: async () => {
         this.#consumers.delete(consumer);
         await consumer.cancel();
+      },
+    };
+  }
+
+  async declareStream(spec: StreamSpec): Promise<void> {
+    if (this.#closed) throw new Error('event bus is closed');
+    this.#streams.set(spec.stream, spec);
+    const deadline = Date.now() + this.#options.publishTimeoutMs;
+    await withDeadline(this.#getPublisher(), deadline, 'RabbitMQ is not connected');
+    const model = this.#model;
+    if (!model) throw new Error('RabbitMQ is not connected');
+    await declareStream(model, this.#options.exchange, spec, this.#logger);
+  }
+
+  async readStream(
+    stream: string,
+    from: StreamStart,
+    handler: StreamHandler,
+    options: StreamReadOptions = {},
+  ): Promise<StreamReader> {
+    if (this.#closed) throw new Error('event bus is closed');
+    const reader = new RabbitStreamReader(stream, from, handler, {
+      prefetch: options.prefetch ?? this.#options.prefetch,
+      logger: this.#logger.child({ stream }),
+      currentModel: () => this.#model,
+    });
+    this.#consumers.add(reader);
+    if (this.#model) void reader.startOn(this.#model);
+    await reader.started;
+    return {
+      cancel: async () => {
+        this.#consumers.delete(reader);
+        await reader.cancel();
       },
     };
   }
@@ -437,6 +478,177 @@ class RabbitConsumer {
     const tag = this.#consumerTag;
     if (channel && tag) await channel.cancel(tag).catch(() => {});
     if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    this.#channel = undefined;
+    if (channel) await channel.close().catch(() => {});
+  }
+}
+
+/**
+ * Declares a stream and its bindings on channels of its own. A stream that exists with other
+ * retention arguments is kept as it is (the broker refuses to redeclare it; change retention with a
+ * policy) and logged, rather than failing the start.
+ */
+async function declareStream(model: ChannelModel, exchange: string, spec: StreamSpec, logger: Logger): Promise<void> {
+  const declare = await model.createChannel();
+  declare.on('error', () => {}); // a refused declaration closes it; handled below
+  try {
+    await declare.assertQueue(spec.stream, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'stream',
+        'x-max-age': spec.maxAge,
+        'x-max-length-bytes': spec.maxLengthBytes,
+        ...(spec.maxSegmentBytes === undefined ? {} : { 'x-stream-max-segment-size-bytes': spec.maxSegmentBytes }),
+      },
+    });
+    await declare.close();
+  } catch (err) {
+    if ((err as { code?: number }).code !== 406) throw err;
+    logger.warn(
+      { stream: spec.stream, err: (err as Error).message },
+      'the stream exists with other arguments; keeping them (set retention with a policy)',
+    );
+  }
+  const bind = await model.createChannel();
+  try {
+    for (const pattern of spec.bindings) await bind.bindQueue(spec.stream, exchange, pattern);
+  } finally {
+    await bind.close().catch(() => {});
+  }
+}
+
+/** `x-stream-offset` as the broker expects it: typed explicitly, since amqplib would send small numbers as 32-bit. */
+function offsetArgument(from: StreamStart): unknown {
+  if (from === 'first' || from === 'next') return from;
+  if ('offset' in from) return { '!': 'long', value: from.offset };
+  return { '!': 'timestamp', value: Math.floor(from.timestamp.getTime() / 1000) };
+}
+
+interface StreamReaderContext {
+  prefetch: number;
+  logger: Logger;
+  currentModel: () => ChannelModel | undefined;
+}
+
+/** One `readStream`: a stream consumer on its own channel that resumes after its last offset on every (re)start. */
+class RabbitStreamReader {
+  readonly started: Promise<void>;
+  #markStarted!: () => void;
+  #from: StreamStart;
+  /** Lowest offset still to hand over: the broker starts at a chunk boundary and repeats after a restart. */
+  #minOffset = 0;
+  #channel: Channel | undefined;
+  #model: ChannelModel | undefined;
+  #consumerTag: string | undefined;
+  #chain: Promise<void> = Promise.resolve();
+  /** Deliveries are handled strictly one after another, in offset order. */
+  #work: Promise<void> = Promise.resolve();
+  #restartTimer: NodeJS.Timeout | undefined;
+  #restartAttempt = 0;
+  #cancelled = false;
+
+  constructor(
+    readonly stream: string,
+    from: StreamStart,
+    readonly handler: StreamHandler,
+    readonly ctx: StreamReaderContext,
+  ) {
+    this.#from = from;
+    if (typeof from === 'object' && 'offset' in from) this.#minOffset = from.offset;
+    this.started = new Promise((resolve) => (this.#markStarted = resolve));
+  }
+
+  startOn(model: ChannelModel): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#startOn(model));
+    return this.#chain;
+  }
+
+  async #startOn(model: ChannelModel): Promise<void> {
+    if (this.#cancelled || (this.#model === model && this.#channel)) return;
+    let channel: Channel | undefined;
+    try {
+      channel = await model.createChannel();
+      const opened = channel;
+      opened.on('error', (err: Error) => this.ctx.logger.warn({ err: err.message }, 'stream channel error'));
+      opened.on('close', () => this.#onChannelClosed(opened, model));
+      await opened.prefetch(this.ctx.prefetch); // streams require a QoS prefetch
+      const { consumerTag } = await opened.consume(this.stream, (message) => this.#onMessage(opened, message), {
+        noAck: false,
+        arguments: { 'x-stream-offset': offsetArgument(this.#from) },
+      });
+      this.#channel = opened;
+      this.#model = model;
+      this.#consumerTag = consumerTag;
+      this.#restartAttempt = 0;
+      this.#markStarted();
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'could not start stream reader; will retry');
+      await channel?.close().catch(() => {});
+      this.#scheduleRestart(model);
+    }
+  }
+
+  #onChannelClosed(channel: Channel, model: ChannelModel): void {
+    if (this.#channel !== channel) return;
+    this.#channel = undefined;
+    this.#consumerTag = undefined;
+    if (!this.#cancelled) this.#scheduleRestart(model);
+  }
+
+  #scheduleRestart(model: ChannelModel): void {
+    if (this.#cancelled || this.#restartTimer) return;
+    this.#restartAttempt++;
+    const delay = Math.min(500 * 2 ** (this.#restartAttempt - 1), 30_000);
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.ctx.currentModel() === model) void this.startOn(model);
+    }, delay);
+    this.#restartTimer.unref();
+  }
+
+  #onMessage(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      this.ctx.logger.warn('stream reader cancelled by the broker; restarting');
+      void channel.close().catch(() => {});
+      return;
+    }
+    this.#work = this.#work.then(() => this.#handle(channel, message));
+  }
+
+  async #handle(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const offset = Number(message.properties.headers?.['x-stream-offset']);
+    try {
+      if (this.#cancelled || !Number.isSafeInteger(offset) || offset < this.#minOffset) return;
+      this.#minOffset = offset + 1;
+      // A restart resumes right after what was handled: no gap, no repeat.
+      this.#from = { offset: offset + 1 };
+      let event: EventEnvelope;
+      try {
+        event = parseEnvelope(message.content);
+      } catch (err) {
+        this.ctx.logger.error({ error: (err as Error).message, offset }, 'malformed stream entry skipped');
+        return;
+      }
+      try {
+        await this.handler({ offset, event });
+      } catch (err) {
+        this.ctx.logger.error({ err, offset, eventId: event.id }, 'stream handler failed; skipped');
+      }
+    } finally {
+      settle(() => channel.ack(message));
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.#cancelled = true;
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+    this.#markStarted();
+    await this.#chain;
+    const channel = this.#channel;
+    const tag = this.#consumerTag;
+    if (channel && tag) await channel.cancel(tag).catch(() => {});
+    await this.#work;
     this.#channel = undefined;
     if (channel) await channel.close().catch(() => {});
   }

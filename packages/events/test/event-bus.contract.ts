@@ -210,5 +210,90 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       await sleep(QUIET_MS);
       expect(received.events.length).toBe(1);
     });
+
+    describe('streams', () => {
+      const readAll = () => {
+        const deliveries: { offset: number; id: string }[] = [];
+        return {
+          deliveries,
+          handler: async ({ offset, event }: { offset: number; event: EventEnvelope }) =>
+            void deliveries.push({ offset, id: event.id }),
+        };
+      };
+
+      it('retains events with contiguous offsets and reads them from the first, an offset, or the next', async () => {
+        const stream = uniqueName('contract.stream');
+        await bus.declareStream({ stream, bindings: ['user.*'], maxAge: '1h', maxLengthBytes: 10_000_000 });
+        const events = Array.from({ length: 5 }, (_, n) => registered(n));
+        for (const event of events) await bus.publish(event);
+        await bus.publish(
+          createEvent('post.deleted', { postId: 'p1', authorId: 'u1', createdAt: new Date().toISOString() }),
+        );
+
+        const all = readAll();
+        const first = await bus.readStream(stream, 'first', all.handler);
+        await waitFor(async () => all.deliveries.length === 5, { message: 'the stream did not hand back its events' });
+        expect(all.deliveries.map((d) => d.id)).toEqual(events.map((event) => event.id));
+        const base = all.deliveries[0]!.offset;
+        expect(all.deliveries.map((d) => d.offset)).toEqual([0, 1, 2, 3, 4].map((n) => base + n));
+
+        const fromThird = readAll();
+        const middle = await bus.readStream(stream, { offset: base + 2 }, fromThird.handler);
+        const onlyNew = readAll();
+        const next = await bus.readStream(stream, 'next', onlyNew.handler);
+        const later = registered(99);
+        await bus.publish(later);
+        await waitFor(async () => fromThird.deliveries.length === 4 && onlyNew.deliveries.length === 1, {
+          message: 'readers from an offset and from next did not get their events',
+        });
+        await sleep(QUIET_MS);
+        expect(fromThird.deliveries.map((d) => d.id)).toEqual([...events.slice(2), later].map((event) => event.id));
+        expect(onlyNew.deliveries).toEqual([{ offset: base + 5, id: later.id }]);
+        expect(all.deliveries.at(-1)).toEqual({ offset: base + 5, id: later.id });
+        await Promise.all([first.cancel(), middle.cancel(), next.cancel()]);
+      });
+
+      it('reads from a point in time: what was published since, not what came well before', async () => {
+        const stream = uniqueName('contract.time');
+        await bus.declareStream({ stream, bindings: ['user.*'], maxAge: '1h', maxLengthBytes: 10_000_000 });
+        const old = registered(1);
+        await bus.publish(old);
+        // Broker timestamps have a resolution of one second, and the stream seeks by chunk.
+        await sleep(2_100);
+        const since = new Date();
+        const recent = [registered(2), registered(3)];
+        for (const event of recent) await bus.publish(event);
+        const got = readAll();
+        const reader = await bus.readStream(stream, { timestamp: since }, got.handler);
+        await waitFor(async () => got.deliveries.length >= 2, { message: 'events since the time never came' });
+        await sleep(QUIET_MS);
+        expect(got.deliveries.map((d) => d.id)).toEqual(recent.map((event) => event.id));
+        await reader.cancel();
+      });
+
+      it('reads one event at a time, waiting for the handler (backpressure)', async () => {
+        const stream = uniqueName('contract.slow');
+        await bus.declareStream({ stream, bindings: ['user.*'], maxAge: '1h', maxLengthBytes: 10_000_000 });
+        for (let n = 0; n < 4; n++) await bus.publish(registered(n));
+        let active = 0;
+        let maxActive = 0;
+        const handled: number[] = [];
+        const reader = await bus.readStream(
+          stream,
+          'first',
+          async ({ offset }) => {
+            maxActive = Math.max(maxActive, ++active);
+            await sleep(20);
+            handled.push(offset);
+            active--;
+          },
+          { prefetch: 2 },
+        );
+        await waitFor(async () => handled.length === 4, { message: 'the slow reader did not finish' });
+        expect(maxActive).toBe(1);
+        expect(handled).toEqual([...handled].sort((a, b) => a - b));
+        await reader.cancel();
+      });
+    });
   });
 }

@@ -126,6 +126,55 @@ describe('RabbitEventBus on a real broker', () => {
     });
   });
 
+  it('declares a stream with its retention, and keeps an existing one declared with other retention', async () => {
+    const bus = track(await connectBus(services, exchange));
+    const stream = uniqueName('stream.topology');
+    await bus.declareStream({ stream, bindings: ['user.*'], maxAge: '2h', maxLengthBytes: 5_000_000 });
+    const declared = (await services.rabbit.listQueues(services.vhost)).find((q) => q.name === stream);
+    expect(declared?.arguments).toMatchObject({
+      'x-queue-type': 'stream',
+      'x-max-age': '2h',
+      'x-max-length-bytes': 5_000_000,
+    });
+    const other = track(await connectBus(services, exchange));
+    await other.declareStream({ stream, bindings: ['post.*'], maxAge: '1D', maxLengthBytes: 1_000 });
+    // Still usable: the new binding applies, and the bus still publishes.
+    const received: string[] = [];
+    const reader = await other.readStream(stream, 'next', async ({ event }) => void received.push(event.type));
+    await other.publish(createEvent('post.deleted', { postId: 'p', authorId: 'a', createdAt: '2026-01-01T00:00:00Z' }));
+    await waitFor(async () => received.length === 1, { message: 'the redeclared stream did not deliver' });
+    await reader.cancel();
+  });
+
+  it('resumes a stream reader after the broker force-closes its connection, without gap or repeat', async () => {
+    const bus = track(await connectBus(services, exchange));
+    const stream = uniqueName('stream.reconnect');
+    await bus.declareStream({ stream, bindings: ['user.updated'], maxAge: '1h', maxLengthBytes: 10_000_000 });
+    const before = Array.from({ length: 5 }, (_, n) => userUpdated(n));
+    for (const event of before) await bus.publish(event);
+    const received: { offset: number; id: string }[] = [];
+    const reader = await bus.readStream(stream, 'first', async ({ offset, event }) => {
+      received.push({ offset, id: event.id });
+    });
+    await waitFor(async () => received.length === 5, { message: 'the reader did not read the stream' });
+    await waitFor(async () => (await closeConnections(services.rabbit, services.vhost)) > 0, {
+      message: 'no connection to close',
+    });
+    const after = Array.from({ length: 5 }, (_, n) => userUpdated(10 + n));
+    for (const event of after)
+      await waitFor(
+        async () => {
+          await bus.publish(event);
+          return true;
+        },
+        { timeoutMs: 20_000, message: 'publishing never recovered' },
+      );
+    await waitFor(async () => received.length >= 10, { timeoutMs: 20_000, message: 'the reader did not resume' });
+    expect(received.map((r) => r.id)).toEqual([...before, ...after].map((event) => event.id));
+    expect(received.map((r) => r.offset)).toEqual(received.map((_, i) => received[0]!.offset + i));
+    await reader.cancel();
+  });
+
   it('rejects a publish within its bound while the broker is unreachable, and publishes again once it is back', async () => {
     const { host, port } = hostPort(services.amqpUrl);
     const proxy = await startTcpProxy(host, port);

@@ -16,6 +16,7 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** A dependency (database, broker, a subgraph) cannot be reached right now; retrying later may succeed. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -43,6 +44,12 @@ export class BadUserInputError extends CodedError {
 export class NotFoundError extends CodedError {
   constructor(message: string) {
     super(message, ErrorCode.NOT_FOUND);
+  }
+}
+/** A subscription's `after` cursor points before the retained history: the client refetches instead. */
+export class CursorExpiredError extends CodedError {
+  constructor(message = 'This cursor is older than the retained history; refetch and subscribe without `after`.') {
+    super(message, ErrorCode.CURSOR_EXPIRED);
   }
 }
 export class ConflictError extends CodedError {

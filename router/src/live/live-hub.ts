@@ -66,7 +66,7 @@ class BoundedSink<T> implements AsyncIterableIterator<T> {
  * reaches its subscribers by one map lookup, never a scan of every subscription.
  */
 export class LiveHub<T> {
-  readonly #channels = new Map<LiveChannel, Set<BoundedSink<T>>>();
+  readonly #channels = new Map<LiveChannel, Set<{ push(value: T): void }>>();
   #subscriptions = 0;
 
   constructor(
@@ -75,24 +75,34 @@ export class LiveHub<T> {
   ) {}
 
   subscribe(channel: LiveChannel): AsyncIterableIterator<T> {
-    const sinks = this.#channels.get(channel) ?? new Set<BoundedSink<T>>();
-    this.#channels.set(channel, sinks);
+    let stop = () => {};
     const sink: BoundedSink<T> = new BoundedSink<T>(
       this.bufferSize,
-      () => {
-        sinks.delete(sink);
-        if (sinks.size === 0 && this.#channels.get(channel) === sinks) this.#channels.delete(channel);
-        this.#subscriptions--;
-      },
+      () => stop(),
       () =>
         this.logger.warn(
           { channel, bufferSize: this.bufferSize },
           'slow subscriber: dropping its oldest undelivered events',
         ),
     );
-    sinks.add(sink);
-    this.#subscriptions++;
+    stop = this.listen(channel, sink);
     return sink;
+  }
+
+  /** Registers a receiver of `channel`'s values (a resuming subscription buffers them); returns its removal. */
+  listen(channel: LiveChannel, receiver: { push(value: T): void }): () => void {
+    const sinks = this.#channels.get(channel) ?? new Set<{ push(value: T): void }>();
+    this.#channels.set(channel, sinks);
+    sinks.add(receiver);
+    this.#subscriptions++;
+    let listening = true;
+    return () => {
+      if (!listening) return;
+      listening = false;
+      sinks.delete(receiver);
+      if (sinks.size === 0 && this.#channels.get(channel) === sinks) this.#channels.delete(channel);
+      this.#subscriptions--;
+    };
   }
 
   /** Hands `value` to every subscriber of `channel`; returns how many there were. */

@@ -8,13 +8,19 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Identity } from '@micropost/auth';
-import { requireViewer } from '@micropost/server';
+import { CursorExpiredError, requireViewer } from '@micropost/server';
+import { decodeCursor, type Cursor } from './cursor.ts';
 import { readHydratedField, type HydrationScope } from './hydrator.ts';
-import { EVERY_AUTHOR, type LivePayload } from './live-channels.ts';
+import { EVERY_AUTHOR, type LiveChannel, type LivePayload } from './live-channels.ts';
 import type { LiveHub } from './live-hub.ts';
 
 /** What the hub hands each subscriber: the event's payload and the hydration it shares with others. */
 export interface LiveItem {
+  /** The resume point of the event this item came from. */
+  readonly cursor: string;
+  /** Its position in the stream, and its id: a resuming subscription dedupes by both. */
+  readonly offset: number;
+  readonly eventId: string;
   readonly payload: LivePayload;
   readonly scope: HydrationScope;
 }
@@ -22,6 +28,8 @@ export interface LiveItem {
 export interface LiveContext {
   readonly viewer: Identity | null;
   readonly hub: LiveHub<LiveItem>;
+  /** Replays the stream after `cursor` for `channel`, then continues live; absent: nothing is retained. */
+  readonly resume?: (channel: LiveChannel, cursor: Cursor) => Promise<AsyncIterableIterator<LiveItem>>;
 }
 
 const SIGN_IN_TO_SUBSCRIBE = 'Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.';
@@ -38,6 +46,14 @@ const hydrate = (
   context: LiveContext,
 ) => (id === null ? null : item.scope.load(root, id, info, context.viewer));
 
+/** Opens the subscription on `channel`, resuming after `after` when given (a malformed cursor: BAD_USER_INPUT). */
+function open(context: LiveContext, channel: LiveChannel, after: string | null | undefined) {
+  if (after === undefined || after === null) return context.hub.subscribe(channel);
+  const cursor = decodeCursor(after);
+  if (!context.resume) throw new CursorExpiredError();
+  return context.resume(channel, cursor);
+}
+
 type FieldResolvers = Record<
   string,
   | GraphQLFieldResolver<any, LiveContext, any>
@@ -47,26 +63,29 @@ type FieldResolvers = Record<
 const resolvers: Record<string, FieldResolvers> = {
   Subscription: {
     feedUpdated: {
-      subscribe: (_, __, context) => context.hub.subscribe(`feed:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`),
+      subscribe: (_, { after }: { after?: string | null }, context) =>
+        open(context, `feed:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`, after),
       resolve: (item: LiveItem) => item,
     },
     notificationReceived: {
-      subscribe: (_, __, context) =>
-        context.hub.subscribe(`notifications:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`),
+      subscribe: (_, { after }: { after?: string | null }, context) =>
+        open(context, `notifications:${requireViewer(context, SIGN_IN_TO_SUBSCRIBE)}`, after),
       resolve: (item: LiveItem) => item,
     },
     postActivity: {
-      subscribe: (_, { postId }: { postId: string }, context) => context.hub.subscribe(`postActivity:${postId}`),
+      subscribe: (_, { postId, after }: { postId: string; after?: string | null }, context) =>
+        open(context, `postActivity:${postId}`, after),
       resolve: (item: LiveItem) => item,
     },
     postCreated: {
-      subscribe: (_, { authorId }: { authorId?: string | null }, context) =>
-        context.hub.subscribe(`postCreated:${authorId ?? EVERY_AUTHOR}`),
+      subscribe: (_, { authorId, after }: { authorId?: string | null; after?: string | null }, context) =>
+        open(context, `postCreated:${authorId ?? EVERY_AUTHOR}`, after),
       resolve: (item: LiveItem, _, context, info) =>
         hydrate(item, 'post', payloadOf(item, 'postCreated').postId, info, context),
     },
   },
   FeedEvent: {
+    cursor: (item: LiveItem) => item.cursor,
     kind: (item: LiveItem) => payloadOf(item, 'feed').kind,
     postId: (item: LiveItem) => payloadOf(item, 'feed').postId,
     post: (item: LiveItem, _, context, info) => {
@@ -75,6 +94,7 @@ const resolvers: Record<string, FieldResolvers> = {
     },
   },
   Notification: {
+    cursor: (item: LiveItem) => item.cursor,
     kind: (item: LiveItem) => payloadOf(item, 'notification').kind,
     occurredAt: (item: LiveItem) => payloadOf(item, 'notification').occurredAt,
     actor: (item: LiveItem, _, context, info) =>
@@ -83,6 +103,7 @@ const resolvers: Record<string, FieldResolvers> = {
       hydrate(item, 'post', payloadOf(item, 'notification').postId, info, context),
   },
   PostActivity: {
+    cursor: (item: LiveItem) => item.cursor,
     post: (item: LiveItem, _, context, info) =>
       hydrate(item, 'post', payloadOf(item, 'postActivity').postId, info, context),
   },

@@ -3,7 +3,6 @@ import {
   GraphQLError,
   execute,
   getOperationAST,
-  subscribe,
   type ExecutionArgs,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -16,11 +15,13 @@ import { UnauthenticatedError } from '@micropost/server';
 import type { LiveContext, LiveItem } from './subscription-schema.ts';
 import type { LiveHub } from './live-hub.ts';
 import { tooManySubscriptions, type SocketLimits } from '../limits/socket-limits.ts';
+import { subscribeWithCursor } from './subscribe-with-cursor.ts';
 
 export interface SubscriptionServerOptions {
   readonly httpServer: http.Server;
   readonly schema: GraphQLSchema;
   readonly hub: LiveHub<LiveItem>;
+  readonly resume?: LiveContext['resume'];
   readonly tokens: AccessTokens;
   /** Browser origins allowed to open a socket; requests without an Origin (non-browser clients) pass. */
   readonly allowedOrigins: readonly string[];
@@ -79,7 +80,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
       connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       // Our own graphql functions, so the schema and its executor always come from one copy of graphql.
       execute: (args) => execute(args),
-      subscribe: (args) => subscribe(args),
+      subscribe: (args) => subscribeWithCursor(args),
       onConnect: async ({ connectionParams, extra }) => {
         const authorization = connectionParams?.authorization ?? connectionParams?.Authorization;
         if (authorization === undefined || authorization === null || authorization === '') {
@@ -115,7 +116,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions): { 
             new GraphQLError('This socket carries subscriptions; send queries and mutations with HTTP POST /graphql.'),
           ];
         }
-        const contextValue: LiveContext = { viewer: session.token ? { userId: session.token.userId } : null, hub };
+        const contextValue: LiveContext = {
+          viewer: session.token ? { userId: session.token.userId } : null,
+          hub,
+          resume: options.resume,
+        };
         return {
           schema,
           document,
