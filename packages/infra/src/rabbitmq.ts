@@ -67,6 +67,21 @@ export interface RunningRabbitNode {
  * node) in the foreground as our child, and resolves when the management API and AMQP answer.
  */
 export async function startRabbitNode(options: RabbitNodeOptions): Promise<RunningRabbitNode> {
+  // A free port can be taken by someone else between freePort() and the node binding it (other
+  // test runs on this machine): then boot fails with `…already_used` / eaddrinuse. Try new ports.
+  const portsChosenForUs = !options.port && !options.managementPort;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRabbitNodeOnce(options);
+    } catch (error) {
+      const portTaken = /already_used|eaddrinuse/i.test(error instanceof Error ? error.message : String(error));
+      if (!portsChosenForUs || !portTaken || attempt >= 3) throw error;
+      (options.log ?? stderrLog)(`RabbitMQ could not bind a port picked for it (attempt ${attempt}); trying others`);
+    }
+  }
+}
+
+async function startRabbitNodeOnce(options: RabbitNodeOptions): Promise<RunningRabbitNode> {
   const { dir, log = stderrLog, startTimeoutMs = 60_000 } = options;
   const server = privateScript('rabbitmq-server');
   const ctl = privateScript('rabbitmqctl');
