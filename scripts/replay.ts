@@ -6,7 +6,7 @@
 // History older than the stream's retention is not there: see README, "Cursors and retention".
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { amqpEnv, logEnv, mongoEnv, parseEnv, streamEnv, z } from '@micropost/config';
+import { amqpEnv, logEnv, mongoEnv, parseEnv, streamEnv, type z } from '@micropost/config';
 import { feedSubgraph } from '@micropost/feed';
 import { OutboxRelay, RabbitEventBus, topicMatches, type EventEnvelope, type StreamStart } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';

@@ -130,7 +130,9 @@ describe('docker-compose.yml', () => {
     const config = readFileSync(HAPROXY_CONFIG, 'utf8');
     for (const line of [
       'option httpchk GET /ready',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: HAProxy's own environment syntax.
       'server a "${SERVER_A}" check',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: HAProxy's own environment syntax.
       'server b "${SERVER_B}" check',
       'timeout tunnel',
     ])

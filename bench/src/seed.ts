@@ -232,8 +232,6 @@ export async function seed(stack: Stack, size: SeedSize): Promise<SeedResult> {
   const tUsers = performance.now();
 
   // ---------- follows: two fan-out authors, then a Zipf-skewed graph ----------
-  const big = users[0]!;
-  const mid = users[1]!;
   const edges = new Map<string, { follower: number; followee: number }>();
   const addEdge = (follower: number, followee: number) => {
     if (follower !== followee) edges.set(`${follower}:${followee}`, { follower, followee });

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { AccessTokens, IdentitySigner, InvalidTokenError, bearerToken, type Identity } from '@micropost/auth';
+import { type AccessTokens, type IdentitySigner, InvalidTokenError, bearerToken, type Identity } from '@micropost/auth';
 import { REQUEST_ID_HEADER, UnauthenticatedError } from '@micropost/server';
 
 export interface RouterContext {

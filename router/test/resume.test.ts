@@ -186,7 +186,10 @@ describe('resuming a subscription from a cursor', () => {
     for (let n = 1; n <= 3; n++) await post(n);
     const one = await open(first!.cursor); // holds the only slot: its client reads nothing yet
     let secondOpened = false;
-    const two = open(first!.cursor).then((iterator) => ((secondOpened = true), iterator));
+    const two = open(first!.cursor).then((iterator) => {
+      secondOpened = true;
+      return iterator;
+    });
     await sleep(100);
     expect(secondOpened).toBe(false);
     await take(one, 3); // the first replay catches up and hands over: its slot is free

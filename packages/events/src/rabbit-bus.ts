@@ -22,7 +22,7 @@ import {
   type StreamStart,
 } from './bus.ts';
 import { isUnavailableError } from './unavailable.ts';
-import { MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
+import { type MalformedEventError, parseEnvelope, serializeEnvelope, type EventEnvelope } from './envelope.ts';
 
 export interface RabbitEventBusOptions {
   /** amqp:// or amqps:// URL. */

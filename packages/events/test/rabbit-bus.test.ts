@@ -57,7 +57,10 @@ describe('RabbitEventBus on a real broker', () => {
   let services: TestServices;
   const exchange = 'rabbit.events';
   const open: EventBus[] = [];
-  const track = <T extends EventBus>(bus: T) => (open.push(bus), bus);
+  const track = <T extends EventBus>(bus: T) => {
+    open.push(bus);
+    return bus;
+  };
 
   beforeAll(async () => {
     services = await createTestServices();
@@ -199,10 +202,16 @@ describe('RabbitEventBus on a real broker', () => {
 
       proxy.resume();
       const event = userUpdated(2);
-      await waitFor(async () => (await bus.publish(event), true), {
-        timeoutMs: 15_000,
-        message: 'publishing never recovered',
-      });
+      await waitFor(
+        async () => {
+          await bus.publish(event);
+          return true;
+        },
+        {
+          timeoutMs: 15_000,
+          message: 'publishing never recovered',
+        },
+      );
       await waitFor(async () => received.some((e) => e.id === event.id), {
         timeoutMs: 15_000,
         message: 'the consumer did not come back',

@@ -11,7 +11,6 @@ import { connectMongo } from '../src/index.ts';
 let services: TestServices;
 let client: MongoClient;
 /** Any `_id` type: the point of the test. */
-// biome-ignore lint/suspicious/noExplicitAny: _ids of every BSON type
 type Doc = { _id: any; [field: string]: unknown };
 let docs: Collection<Doc>;
 

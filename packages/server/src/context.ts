@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { IDENTITY_HEADER, IdentityVerifier, InvalidTokenError, type Identity } from '@micropost/auth';
+import { IDENTITY_HEADER, type IdentityVerifier, InvalidTokenError, type Identity } from '@micropost/auth';
 import type { Logger } from '@micropost/logger';
 import { UnauthenticatedError } from './errors.ts';
 

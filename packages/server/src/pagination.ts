@@ -120,7 +120,7 @@ export function batchPageRequests<Item>(
     await Promise.all(
       [...groups].map(async ([key, { page, parentIds }]) => {
         const loaded = await load(parentIds, page);
-        parentIds.forEach((parentId, i) => lists.set(`${parentId} ${key}`, loaded[i] ?? []));
+        for (const [i, parentId] of parentIds.entries()) lists.set(`${parentId} ${key}`, loaded[i] ?? []);
       }),
     );
     return requests.map(

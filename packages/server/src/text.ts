@@ -17,7 +17,9 @@ export interface TextRule {
  * C0 controls and DEL. U+0000 in particular cannot be stored (FerretDB's PostgreSQL jsonb refuses
  * it), and none of them is text a person types.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f]/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL_EXCEPT_TAB_AND_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f]/u;
 
 /**

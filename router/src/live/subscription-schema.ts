@@ -34,7 +34,8 @@ export interface LiveContext {
 
 const SIGN_IN_TO_SUBSCRIBE = 'Sign in to subscribe: send connectionParams { authorization: "Bearer <token>" }.';
 
-const payloadOf = <T extends LivePayload['type']>(item: LiveItem, type: T) =>
+// `_type` picks the payload's type at compile time; at run time the channel already decided it.
+const payloadOf = <T extends LivePayload['type']>(item: LiveItem, _type: T) =>
   item.payload as Extract<LivePayload, { type: T }>;
 
 /** Resolves an entity the event names by hydrating the subscriber's own selection through the gateway. */

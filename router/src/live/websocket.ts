@@ -9,7 +9,7 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AccessTokens, InvalidTokenError, bearerToken, type AccessToken } from '@micropost/auth';
+import { type AccessTokens, InvalidTokenError, bearerToken, type AccessToken } from '@micropost/auth';
 import type { Logger } from '@micropost/logger';
 import { UnauthenticatedError } from '@micropost/server';
 import type { LiveContext, LiveItem } from './subscription-schema.ts';

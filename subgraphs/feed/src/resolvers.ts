@@ -1,6 +1,6 @@
 import { requireViewer, type Connection } from '@micropost/server';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
-import type { FeedContext, PostReference } from './context.ts';
+import type { PostReference } from './context.ts';
 import { encodeFeedCursor, readFeedPage } from './cursor.ts';
 
 export const resolvers: Resolvers = {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usersSubgraph } from '@micropost/users';
-import { createTestServices, tapEvents, type EventTap, waitFor, type TestServices } from '@micropost/testing';
+import { createTestServices, tapEvents, type EventTap, type TestServices } from '@micropost/testing';
 import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { followsSubgraph } from '../src/subgraph.ts';
 import { follow, register, unfollow } from './helpers.ts';

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { insertMissing } from '@micropost/mongo';
+import { characterCount } from '@micropost/server';
 import type { PostPosition } from './query-rules.ts';
 import { containsTerm, joinTerms, postTerms } from './tokenize.ts';
 import { deleteIds, walkKeys } from './walk.ts';
@@ -124,7 +125,7 @@ export class PostIndex {
 
   /** Posts containing every term, newest first, strictly older than `after`: up to `first + 1` of them. */
   async search(terms: readonly string[], first: number, after: PostPosition | null): Promise<PostSearchResult> {
-    const driver = terms.reduce((a, b) => ([...b].length > [...a].length ? b : a));
+    const driver = terms.reduce((a, b) => (characterCount(b) > characterCount(a) ? b : a));
     const others = terms.filter((term) => term !== driver);
     const { kept, stoppedAt } = await walkKeys<TokenDocument>({
       want: first + 1,

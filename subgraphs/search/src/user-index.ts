@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { insertMissing } from '@micropost/mongo';
+import { characterCount } from '@micropost/server';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
 import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
@@ -134,7 +135,7 @@ export class UserIndex {
     first: number,
     after: UserPosition | null,
   ): Promise<UserSearchResult> {
-    const longest = words.reduce((a, b) => ([...b].length > [...a].length ? b : a));
+    const longest = words.reduce((a, b) => (characterCount(b) > characterCount(a) ? b : a));
     const prefix = [...longest].slice(0, MAX_PREFIX_LENGTH).join('');
     const hits: UserHit[] = [];
     if (after === null && handle !== null) {

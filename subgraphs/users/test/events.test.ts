@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestServices, tapEvents, type EventTap, graphql, waitFor, type TestServices } from '@micropost/testing';
+import { createTestServices, tapEvents, type EventTap, graphql, type TestServices } from '@micropost/testing';
 import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '../src/subgraph.ts';
 

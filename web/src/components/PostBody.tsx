@@ -9,6 +9,7 @@ export function PostBody({ body }: { body: string }) {
         part.kind === 'text' ? (
           part.text
         ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of an unchanging body never move.
           <Link key={index} to={part.kind === 'hashtag' ? searchPath(`#${part.tag}`) : profilePath(part.handle)}>
             {part.text}
           </Link>

@@ -70,8 +70,9 @@ export function PostItem({ post }: { post: PostFieldsFragment }) {
         >
           <span aria-hidden="true">{post.viewerHasLiked ? '♥' : '♡'}</span>
         </button>
-        <span className="like-count" aria-label={`${post.likeCount} ${post.likeCount === 1 ? 'like' : 'likes'}`}>
-          {post.likeCount}
+        <span className="like-count">
+          <span aria-hidden="true">{post.likeCount}</span>
+          <span className="visually-hidden">{`${post.likeCount} ${post.likeCount === 1 ? 'like' : 'likes'}`}</span>
         </span>
         {session?.userId === author.id && (
           <button type="button" className="link-button danger" onClick={deletePost} disabled={removing}>

@@ -36,6 +36,7 @@ export function SearchScreen() {
   return (
     <main className="screen">
       <h1>Search</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: role=search on a form is the ARIA pattern; <search> is too new for some browsers. */}
       <form role="search" onSubmit={submit} className="search-form">
         <input
           type="search"
