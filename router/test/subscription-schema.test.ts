@@ -126,7 +126,7 @@ describe('the subscription schema', () => {
     expect(gateway.calls).toHaveLength(1);
   });
 
-  it('batches the posts of several events for one subscriber set into separate scopes', async () => {
+  it('hydrates each event in a scope of its own: two events, two gateway queries', async () => {
     const { gateway, open, deliverFeed } = await setup();
     const subscriber = await open(`subscription { feedUpdated { post { body } } }`, { userId: 'u1' });
     deliverFeed('POST_ADDED', 'p1', ['u1']);

@@ -40,8 +40,26 @@ function recorder() {
 
 const ids = (events: EventEnvelope[]) => events.map((event) => event.id).sort();
 
-/** Time a "nothing else arrives" assertion waits. */
-const QUIET_MS = 400;
+/**
+ * "Nothing else arrives", deterministically: a queue (or stream) delivers in publish order, so once
+ * a marker published after everything else has arrived, whatever was going to arrive before it has.
+ */
+const marker = (routingKey: 'user.updated' | 'post.deleted') =>
+  routingKey === 'user.updated'
+    ? updated(-1)
+    : createEvent('post.deleted', { postId: 'marker', authorId: 'marker', createdAt: new Date().toISOString() });
+
+/** Waits until every recorder has the marker, then takes it out again. */
+async function untilMarker(event: EventEnvelope, ...recorders: { events: EventEnvelope[] }[]): Promise<void> {
+  await waitFor(async () => recorders.every(({ events }) => events.some((e) => e.id === event.id)), {
+    message: `the marker ${event.type} never arrived`,
+  });
+  for (const { events } of recorders)
+    events.splice(
+      events.findIndex((e) => e.id === event.id),
+      1,
+    );
+}
 
 export function eventBusContract(name: string, makeHarness: () => Promise<BusHarness>): void {
   describe(`EventBus contract: ${name}`, () => {
@@ -88,10 +106,12 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       const events = [registered(1), updated(1)];
       for (const event of events) await bus.publish(event);
 
-      await waitFor(async () => star.events.length === 2 && hash.events.length === 2 && exact.events.length === 1, {
-        message: 'routed events never arrived',
-      });
-      await sleep(QUIET_MS);
+      const userMarker = marker('user.updated');
+      const postMarker = marker('post.deleted');
+      await bus.publish(userMarker);
+      await bus.publish(postMarker);
+      await untilMarker(userMarker, star, hash);
+      await untilMarker(postMarker, hash, other);
       expect(ids(star.events)).toEqual(ids(events));
       expect(ids(hash.events)).toEqual(ids(events));
       expect(exact.events.map((event) => event.type)).toEqual(['user.registered']);
@@ -111,8 +131,21 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       await waitFor(async () => serverA.events.length + serverB.events.length >= events.length, {
         message: 'not every event was handled',
       });
-      await sleep(QUIET_MS);
-      expect(ids([...serverA.events, ...serverB.events])).toEqual(ids(events));
+      // Markers until each consumer has had one: each then has handled all that came before it.
+      const markers = new Set<string>();
+      const hasMarker = (copy: { events: EventEnvelope[] }) => copy.events.some((event) => markers.has(event.id));
+      await waitFor(
+        async () => {
+          if (hasMarker(serverA) && hasMarker(serverB)) return true;
+          const end = marker('user.updated');
+          markers.add(end.id);
+          await bus.publish(end);
+          return false;
+        },
+        { intervalMs: 100, message: 'the markers never reached both consumers' },
+      );
+      const handledOnce = [...serverA.events, ...serverB.events].filter((event) => !markers.has(event.id));
+      expect(ids(handledOnce)).toEqual(ids(events));
       expect(serverA.events.length).toBeGreaterThan(0);
       expect(serverB.events.length).toBeGreaterThan(0);
     });
@@ -137,11 +170,14 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       const events = [registered(1), updated(2), updated(3)];
       for (const event of events) await bus.publish(event);
 
-      await waitFor(
-        async () => shared.events.length === 3 && serverA.events.length === 3 && serverB.events.length === 3,
-        { message: 'a queue missed events' },
+      const end = marker('user.updated');
+      await bus.publish(end);
+      await untilMarker(end, serverA, serverB);
+      await waitFor(async () => shared.events.length === 4, { message: 'the shared queue missed events' });
+      shared.events.splice(
+        shared.events.findIndex((e) => e.id === end.id),
+        1,
       );
-      await sleep(QUIET_MS);
       for (const copy of [shared, serverA, serverB]) expect(ids(copy.events)).toEqual(ids(events));
     });
 
@@ -173,7 +209,10 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
         );
         expect(JSON.parse(dead)).toEqual(poison);
         expect(attempts).toBe(DEFAULT_MAX_DELIVERIES);
-        await sleep(QUIET_MS);
+        // Another event after it: had the poison gone back into the queue, it would come first.
+        const after = registered(2);
+        await bus.publish(after);
+        await waitFor(async () => handled.some((event) => event.id === after.id), { message: 'no event after it' });
         expect(attempts).toBe(DEFAULT_MAX_DELIVERIES);
       });
     }
@@ -206,9 +245,16 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       await bus.publish(updated(1));
       await waitFor(async () => received.events.length === 1, { message: 'the first event never arrived' });
       await consumer.cancel();
-      await bus.publish(updated(2));
-      await sleep(QUIET_MS);
+      const second = updated(2);
+      await bus.publish(second);
+      // The next consumer of the queue gets what the cancelled one did not take.
+      const successor = recorder();
+      const next = await bus.consume({ queue, kind: 'shared', bindings: ['user.updated'] }, successor.handler);
+      await waitFor(async () => successor.events.some((event) => event.id === second.id), {
+        message: 'the event after the cancel never reached the next consumer',
+      });
       expect(received.events.length).toBe(1);
+      await next.cancel();
     });
 
     describe('streams', () => {
@@ -219,6 +265,18 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
           handler: async ({ offset, event }: { offset: number; event: EventEnvelope }) =>
             void deliveries.push({ offset, id: event.id }),
         };
+      };
+
+      /** untilMarker for stream readers. */
+      const untilStreamMarker = async (event: EventEnvelope, ...readers: ReturnType<typeof readAll>[]) => {
+        await waitFor(async () => readers.every(({ deliveries }) => deliveries.some((d) => d.id === event.id)), {
+          message: 'the marker never came through the stream',
+        });
+        for (const { deliveries } of readers)
+          deliveries.splice(
+            deliveries.findIndex((d) => d.id === event.id),
+            1,
+          );
       };
 
       it('retains events with contiguous offsets and reads them from the first, an offset, or the next', async () => {
@@ -243,10 +301,9 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
         const next = await bus.readStream(stream, 'next', onlyNew.handler);
         const later = registered(99);
         await bus.publish(later);
-        await waitFor(async () => fromThird.deliveries.length === 4 && onlyNew.deliveries.length === 1, {
-          message: 'readers from an offset and from next did not get their events',
-        });
-        await sleep(QUIET_MS);
+        const end = marker('user.updated');
+        await bus.publish(end);
+        await untilStreamMarker(end, all, fromThird, onlyNew);
         expect(fromThird.deliveries.map((d) => d.id)).toEqual([...events.slice(2), later].map((event) => event.id));
         expect(onlyNew.deliveries).toEqual([{ offset: base + 5, id: later.id }]);
         expect(all.deliveries.at(-1)).toEqual({ offset: base + 5, id: later.id });
@@ -265,8 +322,9 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
         for (const event of recent) await bus.publish(event);
         const got = readAll();
         const reader = await bus.readStream(stream, { timestamp: since }, got.handler);
-        await waitFor(async () => got.deliveries.length >= 2, { message: 'events since the time never came' });
-        await sleep(QUIET_MS);
+        const end = marker('user.updated');
+        await bus.publish(end);
+        await untilStreamMarker(end, got);
         expect(got.deliveries.map((d) => d.id)).toEqual(recent.map((event) => event.id));
         await reader.cancel();
       });
