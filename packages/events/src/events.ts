@@ -61,8 +61,6 @@ type InferMap<S extends Record<string, z.ZodType>> = { [K in keyof S]: z.infer<S
 export type EventType = keyof EventMap & string;
 export type EventData<T extends EventType> = EventMap[T];
 
-export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
-
 export function isEventType(value: string): value is EventType {
   return Object.hasOwn(eventDataSchemas, value);
 }

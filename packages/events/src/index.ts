@@ -1,6 +1,5 @@
 export {
   eventDataSchemas,
-  eventTypes,
   eventVersion,
   isEventType,
   type EventData,

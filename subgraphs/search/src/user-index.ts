@@ -121,10 +121,6 @@ export class UserIndex {
     await this.users.updateOne({ _id: userId }, { $set: { stale: [] } });
   }
 
-  async find(userId: string): Promise<IndexedUser | null> {
-    return this.users.findOne({ _id: userId });
-  }
-
   /**
    * Users having, for every query word, a word that starts with it; the user whose handle is
    * exactly `handle` first, then by handle. Up to `first + 1` hits after `after`.
