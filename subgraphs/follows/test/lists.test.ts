@@ -192,7 +192,7 @@ describe('nested lists', () => {
     query Nested($id: ID!, $first: Int!) {
       user(id: $id) {
         followers(first: $first) {
-          edges { node { id followers(first: 100) { edges { node { id } } } following(first: 100) { edges { node { id } } } } }
+          edges { node { id followers(first: 10) { edges { node { id } } } following(first: 10) { edges { node { id } } } } }
         }
       }
     }`;
