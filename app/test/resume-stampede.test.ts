@@ -15,7 +15,8 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   services = await createTestServices();
-  server = await startServerProcess('server-b', services.env());
+  // Every client here comes from one address: room above the per-address WebSocket limit.
+  server = await startServerProcess('server-b', services.env({ RATE_LIMIT_WS_CONNECTIONS_PER_MINUTE: '10000' }));
 }, 120_000);
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
