@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@micropost/logger';
 import { connectMongo, subgraphDatabase } from '@micropost/mongo';
 import { createTestServices, graphql, registerAccount, waitFor, type TestServices } from '@micropost/testing';
-import { replayProjection } from '../../scripts/replay.ts';
+import { replayProjection } from '../src/replay.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 // `npm run replay`: a projection rebuilt from the event stream alone, into databases that never
