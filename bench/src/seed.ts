@@ -3,7 +3,7 @@ import { AccessTokens, hashPassword } from '@micropost/auth';
 import { createEvent, type EventEnvelope } from '@micropost/events';
 import { ObjectId } from '@micropost/mongo';
 import { pool, say, sleep } from './progress.ts';
-import type { Stack } from './stack.ts';
+import { drainsWhenConsumed, type Stack } from './stack.ts';
 
 export interface SeedSize {
   users: number;
@@ -429,9 +429,7 @@ export async function drained(
   let optionalPurged = false;
   await sleep(1200);
   for (;;) {
-    const queues = (await stack.admin.listQueues(stack.vhost)).filter(
-      (queue) => queue.durable && !queue.name.endsWith('.dlq'),
-    );
+    const queues = (await stack.admin.listQueues(stack.vhost)).filter(drainsWhenConsumed);
     const required = queues.filter((queue) => REQUIRED(queue.name));
     // The management counters may predate the publish: trust them only once the live count of ready
     // messages (AMQP queue.declare passive) is zero, and then for several refreshes in a row.

@@ -20,6 +20,7 @@ import {
   type RunningBalancer,
   type RunningFerretDB,
   type RunningRabbitNode,
+  type QueueInfo,
 } from '@micropost/infra';
 import { memoryOf, say, sleep, until } from './progress.ts';
 
@@ -272,13 +273,15 @@ export async function startStack(
   }
 }
 
+/** Durable queues that empty as their consumers keep up: not dead-letter queues, not streams (a stream keeps what it holds). */
+export const drainsWhenConsumed = (queue: QueueInfo) =>
+  queue.durable && !queue.name.endsWith('.dlq') && queue.type !== 'stream';
+
 /** Waits (bounded) until the broker's durable queues are empty; does not fail the run when they are not. */
 export async function settleQueues(stack: Stack, timeoutMs: number): Promise<void> {
   const t0 = performance.now();
   while (performance.now() - t0 < timeoutMs) {
-    const queues = (await stack.admin.listQueues(stack.vhost)).filter(
-      (queue) => queue.durable && !queue.name.endsWith('.dlq'),
-    );
+    const queues = (await stack.admin.listQueues(stack.vhost)).filter(drainsWhenConsumed);
     if (queues.every((queue) => queue.messages === 0)) return;
     await sleep(500);
   }

@@ -72,7 +72,8 @@ export class Verifier {
     }
     for (const post of posts) if (!this.#readable.has(post.id)) missing.unreadable.push(post.id);
 
-    const timelines = mongo.db(`${dbPrefix}feed`).collection<{ _id: string }>('timelines');
+    // One entry per (owner, post): the feed's unique index owner_post_unique.
+    const timelines = mongo.db(`${dbPrefix}feed`).collection<{ ownerId: string; postId: string }>('timelines');
     const pairs = posts.flatMap((post) =>
       this.context.users
         .filter((user) => user.id !== post.authorId)
@@ -80,7 +81,8 @@ export class Verifier {
         .filter((key) => !this.#timeline.has(key)),
     );
     await pool(pairs, READS_IN_FLIGHT, async (key) => {
-      if (await timelines.findOne({ _id: key }, { projection: { _id: 1 } })) this.#timeline.add(key);
+      const [ownerId, postId] = key.split('/');
+      if (await timelines.findOne({ ownerId, postId }, { projection: { _id: 1 } })) this.#timeline.add(key);
     });
     const feedMissing = new Set(pairs.filter((key) => !this.#timeline.has(key)).map((key) => key.split('/')[1]!));
     missing.feed.push(...feedMissing);

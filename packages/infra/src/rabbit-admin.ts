@@ -3,6 +3,8 @@ export interface QueueInfo {
   name: string;
   vhost: string;
   durable: boolean;
+  /** classic, quorum or stream. */
+  type?: string;
   auto_delete: boolean;
   arguments: Record<string, unknown>;
   /** Counters refresh every collect_statistics_interval (500 ms on test nodes); absent until the first refresh. */
