@@ -41,7 +41,8 @@ describe('a server dying mid-request behind the balancer', () => {
 
   beforeAll(async () => {
     services = await createTestServices();
-    graph = await startTestGraph(services.env(), await loadSubgraphs(['users', 'posts']));
+    // Every subgraph: the router is ready only when all of them are.
+    graph = await startTestGraph(services.env(), await loadSubgraphs());
     dying = http.createServer((request, response) => {
       if (request.url === '/ready' || request.url === '/health') return void response.end('{"status":"ready"}');
       const chunks: Buffer[] = [];
@@ -95,5 +96,48 @@ describe('a server dying mid-request behind the balancer', () => {
     // Some went through the dying server (and failed for the client), some through the other.
     expect(statuses.filter((status) => status !== 200).length).toBeGreaterThan(0);
     expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
+  });
+});
+
+// A broker or database outage makes every server unready at once: the balancer then serves from
+// the servers that are alive instead of refusing everyone.
+describe('every server unready behind the balancer', () => {
+  const servers: http.Server[] = [];
+  let balancer: RunningBalancer;
+
+  /** A server that is alive but not ready, and says which it is on every other path. */
+  async function unready(name: string): Promise<string> {
+    const server = http.createServer((request, response) => {
+      if (request.url === '/ready') return void response.writeHead(503).end('{"status":"not ready"}');
+      response.end(JSON.stringify({ served: name }));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  beforeAll(async () => {
+    balancer = await startBalancer({
+      port: await freePort(),
+      servers: [await unready('a'), await unready('b')],
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    await balancer?.stop();
+    for (const server of servers) server.close();
+  });
+
+  it('still answers from a server that is alive', async () => {
+    // Over 3 s (HAProxy marks a server down after 2 failed checks 500 ms apart): every request answered.
+    const served: string[] = [];
+    for (const started = Date.now(); Date.now() - started < 3_000; ) {
+      const response = await fetch(`http://127.0.0.1:${balancer.port}/graphql`);
+      expect(response.status).toBe(200);
+      served.push(((await response.json()) as { served: string }).served);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(served.length).toBeGreaterThan(10);
+    expect(served.every((name) => name === 'a' || name === 'b')).toBe(true);
   });
 });

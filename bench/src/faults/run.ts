@@ -308,8 +308,10 @@ async function runPhase(fault: FaultName, config: FaultsConfig, deps: PhaseDeps)
   const likes = traffic.likes.filter((like) => like.at >= start && like.at <= healedAt);
   const converged: FaultOutcome['convergedAfterMs'] = { all: null, feed: null, search: null, counters: null };
   const deadline = healedAt + config.convergeTimeoutMs;
+  let lastMissing: Awaited<ReturnType<typeof deps.verify>> | undefined;
   for (;;) {
     const missing = await deps.verify(posts, likes).catch(() => undefined);
+    lastMissing = missing ?? lastMissing;
     const now = Date.now() - healedAt;
     if (missing) {
       if (converged.feed === null && missing.feed.length === 0) converged.feed = now;
@@ -320,7 +322,20 @@ async function runPhase(fault: FaultName, config: FaultsConfig, deps: PhaseDeps)
         break;
       }
     }
-    if (Date.now() > deadline) break;
+    if (Date.now() > deadline) {
+      if (lastMissing)
+        say(
+          `  ${fault}: not converged after ${config.convergeTimeoutMs / 1000} s; still missing: ` +
+            Object.entries(lastMissing)
+              .filter(([, list]) => Array.isArray(list) && list.length > 0)
+              .map(
+                ([part, list]) =>
+                  `${part} ${(list as unknown[]).length} (e.g. ${(list as unknown[]).slice(0, 3).join(', ')})`,
+              )
+              .join('; '),
+        );
+      break;
+    }
     await sleep(1_000);
   }
   const remaining = healedAt + config.afterMs - Date.now();
