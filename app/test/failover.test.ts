@@ -1,40 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from 'graphql-ws';
-import { freePort, startBalancer, type RunningBalancer } from '@micropost/infra';
-import { createTestServices, graphql, waitFor, type TestServices } from '@micropost/testing';
-import { collect, startServerProcess, subscriptionClient, type ServerProcess } from './server-process.ts';
+import { graphql, waitFor } from '@micropost/testing';
+import { collect, liveSubscriptions, type ServerProcess, startTwoServers, type TwoServers } from './server-process.ts';
 
 // Servers A and B behind the real balancer (HAProxy with deploy/haproxy.cfg), then A dies.
-let services: TestServices;
+let servers: TwoServers;
 let a: ServerProcess;
 let b: ServerProcess;
-let balancer: RunningBalancer;
 let url: string;
-const clients: Client[] = [];
 
 beforeAll(async () => {
-  services = await createTestServices();
-  [a, b] = await Promise.all([
-    startServerProcess('server-a', services.env()),
-    startServerProcess('server-b', services.env()),
-  ]);
-  balancer = await startBalancer({
-    port: await freePort(),
-    servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
-    log: () => {},
-  });
-  url = `http://127.0.0.1:${balancer.port}/graphql`;
+  servers = await startTwoServers({ balancer: true });
+  ({ a, b, url } = servers);
 }, 120_000);
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
-  await balancer?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await services?.dispose();
-});
-
-const liveSubscriptions = async (server: ServerProcess) =>
-  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number })
-    .liveSubscriptions;
+afterAll(() => servers?.stop());
 
 describe('through the balancer', () => {
   it('keeps HTTP working and reconnects WebSocket clients when server A dies', async () => {
@@ -47,8 +25,7 @@ describe('through the balancer', () => {
 
     // Least-connections balancing puts one socket on each server; check that it did.
     const subscriptions = [0, 1].map(() => {
-      const client = subscriptionClient(url, undefined, { retryAttempts: 20 });
-      clients.push(client);
+      const client = servers.client(url, undefined, { retryAttempts: 20 });
       return collect(client, query, { id: user.id });
     });
     await waitFor(async () => (await liveSubscriptions(a)) === 1 && (await liveSubscriptions(b)) === 1, {

@@ -1,45 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from 'graphql-ws';
-import { freePort, startBalancer, type RunningBalancer } from '@micropost/infra';
-import { createTestServices, graphql, registerAccount, waitFor, type TestServices } from '@micropost/testing';
-import { startServerProcess, subscriptionClient, type ServerProcess } from './server-process.ts';
+import { graphql, registerAccount, waitFor } from '@micropost/testing';
+import { liveSubscriptions, type ServerProcess, startTwoServers, type TwoServers } from './server-process.ts';
 
 // The server a subscriber is on is SIGKILLed while an author posts every 100 ms through the
 // balancer; the subscriber comes back through the balancer with its last cursor.
-let services: TestServices;
+let servers: TwoServers;
 let a: ServerProcess;
 let b: ServerProcess;
-let balancer: RunningBalancer;
 let url: string;
-const clients: Client[] = [];
 
 beforeAll(async () => {
-  services = await createTestServices();
-  [a, b] = await Promise.all([
-    startServerProcess('server-a', services.env()),
-    startServerProcess('server-b', services.env()),
-  ]);
-  balancer = await startBalancer({
-    port: await freePort(),
-    servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
-    log: () => {},
-  });
-  url = `http://127.0.0.1:${balancer.port}/graphql`;
+  servers = await startTwoServers({ balancer: true });
+  ({ a, b, url } = servers);
 }, 120_000);
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
-  await balancer?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await services?.dispose();
-});
-
-const liveSubscriptions = async (server: ServerProcess) =>
-  (
-    (await (await fetch(`http://127.0.0.1:${server.port}/health`).catch(() => null))?.json()) as
-      | { liveSubscriptions: number }
-      | undefined
-  )?.liveSubscriptions ?? 0;
+afterAll(() => servers?.stop());
 
 /** A client as the README describes it: keeps the last cursor and, when its socket dies, subscribes again with it. */
 function resilientSubscriber(query: string, variables: Record<string, unknown>) {
@@ -48,8 +23,7 @@ function resilientSubscriber(query: string, variables: Record<string, unknown>) 
   let stopped = false;
   const open = () => {
     if (stopped) return;
-    const client = subscriptionClient(url);
-    clients.push(client);
+    const client = servers.client(url);
     client.subscribe<{ postCreated: { id: string } }>(
       { query, variables: { ...variables, after: cursor } },
       {

@@ -1,58 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from 'graphql-ws';
-import { createTestServices, graphql, registerAccount, waitFor, type TestServices } from '@micropost/testing';
-import { collect, startServerProcess, subscriptionClient, type ServerProcess } from './server-process.ts';
+import { registerAccount, waitFor } from '@micropost/testing';
+import { mutate, type ServerProcess, startTwoServers, subscribe, type TwoServers } from './server-process.ts';
 
 // Resuming subscriptions across two server processes on one broker: a client that loses its socket
 // on A comes back on B with its last cursor and gets exactly what it missed, then live events.
-let services: TestServices;
+let servers: TwoServers;
 let a: ServerProcess;
 let b: ServerProcess;
-const clients: Client[] = [];
 
 beforeAll(async () => {
-  services = await createTestServices();
-  [a, b] = await Promise.all([
-    startServerProcess('server-a', services.env()),
-    startServerProcess('server-b', services.env()),
-  ]);
+  servers = await startTwoServers();
+  ({ a, b } = servers);
 }, 120_000);
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
-  await Promise.all([a?.stop(), b?.stop()]);
-  await services?.dispose();
-});
-
-const mutate = async (server: ServerProcess, token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const response = await graphql(server.url, query, { token, variables });
-  if (response.errors) throw new Error(JSON.stringify(response.errors));
-  return response.data!;
-};
-
-const liveSubscriptions = async (server: ServerProcess): Promise<number> =>
-  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number })
-    .liveSubscriptions;
-
-/** Opens a subscription on `server` and waits until the server has registered it (or answered). */
-async function subscribe(
-  server: ServerProcess,
-  token: string | undefined,
-  query: string,
-  variables?: Record<string, unknown>,
-) {
-  const before = await liveSubscriptions(server);
-  const client = subscriptionClient(server.url, token);
-  clients.push(client);
-  const subscription = collect(client, query, variables);
-  await waitFor(
-    async () =>
-      (await liveSubscriptions(server)) > before ||
-      subscription.received.length > 0 ||
-      subscription.failures.length > 0,
-    { message: `${server.name} never registered the subscription` },
-  );
-  return { ...subscription, client };
-}
+afterAll(() => servers?.stop());
 
 type Payload = { data?: any; extensions?: { cursor?: string } };
 
@@ -74,8 +34,8 @@ interface Scenario {
  */
 async function missSixThenResume(scenario: Scenario): Promise<void> {
   const { query, variables, token, act, keyOf } = scenario;
-  const witness = await subscribe(b, token, query, variables);
-  const first = await subscribe(a, token, query, variables);
+  const witness = await subscribe(servers, b, token, query, variables);
+  const first = await subscribe(servers, a, token, query, variables);
   const firstKey = await act(0, a);
   const seen = (await first.nth(1)) as Payload;
   expect(keyOf(seen)).toBe(firstKey);
@@ -91,7 +51,7 @@ async function missSixThenResume(scenario: Scenario): Promise<void> {
   }
   expect(witness.received.slice(1).map(({ payload }) => keyOf(payload as Payload))).toEqual(missed);
 
-  const resumed = await subscribe(b, token, query, { ...variables, after: cursor });
+  const resumed = await subscribe(servers, b, token, query, { ...variables, after: cursor });
   await resumed.nth(6);
   const replayed = resumed.received.map(({ payload }) => payload as Payload);
   expect(replayed.map(keyOf)).toEqual(missed);
@@ -192,6 +152,7 @@ describe('resuming a subscription on another server', () => {
   it('refuses a malformed cursor with BAD_USER_INPUT and an unknown one with CURSOR_EXPIRED', async () => {
     const codes = async (after: string) => {
       const subscription = await subscribe(
+        servers,
         b,
         undefined,
         `subscription($after: String) { postCreated(after: $after) { id } }`,

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { exited, freePort, repoRoot, terminate } from '@micropost/infra';
-import { waitFor } from '@micropost/testing';
+import { exited, freePort, repoRoot, type RunningBalancer, startBalancer, terminate } from '@micropost/infra';
+import { createTestServices, graphql, type TestServices, waitFor } from '@micropost/testing';
 
 /** A Micropost server (app/src/index.ts) in a process of its own, as `npm start` runs it. */
 export interface ServerProcess {
@@ -96,4 +96,97 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
       return received[count - 1]!.payload;
     },
   };
+}
+
+/** Servers A and B as `npm start` runs them, optionally behind the real balancer. */
+export interface TwoServers {
+  readonly services: TestServices;
+  readonly a: ServerProcess;
+  readonly b: ServerProcess;
+  /** The balancer's /graphql when started with one; server A's otherwise. */
+  readonly url: string;
+  readonly balancer: RunningBalancer | undefined;
+  /** A subscription client that stop() disposes of. */
+  client(httpUrl: string, token?: string, options?: { retryAttempts?: number }): Client;
+  stop(): Promise<void>;
+}
+
+/** Starts servers A and B on fresh databases and a fresh vhost; `stop()` undoes all of it. */
+export async function startTwoServers({
+  balancer: withBalancer = false,
+  env = {},
+}: {
+  balancer?: boolean;
+  env?: Record<string, string>;
+} = {}): Promise<TwoServers> {
+  const services = await createTestServices();
+  const [a, b] = await Promise.all([
+    startServerProcess('server-a', services.env(env)),
+    startServerProcess('server-b', services.env(env)),
+  ]);
+  const balancer = withBalancer
+    ? await startBalancer({
+        port: await freePort(),
+        servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
+        log: () => {},
+      })
+    : undefined;
+  const clients: Client[] = [];
+  return {
+    services,
+    a,
+    b,
+    balancer,
+    url: balancer ? `http://127.0.0.1:${balancer.port}/graphql` : a.url,
+    client: (httpUrl, token, options) => {
+      const client = subscriptionClient(httpUrl, token, options);
+      clients.push(client);
+      return client;
+    },
+    stop: async () => {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await balancer?.stop();
+      await Promise.all([a.stop(), b.stop()]);
+      await services.dispose();
+    },
+  };
+}
+
+/** Open subscriptions on a server, from its /health; 0 while it does not answer (a dead server holds none). */
+export async function liveSubscriptions(server: ServerProcess): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${server.port}/health`).catch(() => null);
+  return response ? ((await response.json()) as { liveSubscriptions: number }).liveSubscriptions : 0;
+}
+
+/** A GraphQL operation on `server` that must succeed: its data. */
+export async function mutate(
+  server: ServerProcess,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+) {
+  const response = await graphql(server.url, query, { token, variables });
+  if (response.errors) throw new Error(JSON.stringify(response.errors));
+  return response.data!;
+}
+
+/** Opens a subscription on `server` and waits until the server has registered it (or answered). */
+export async function subscribe(
+  servers: TwoServers,
+  server: ServerProcess,
+  token: string | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
+  const before = await liveSubscriptions(server);
+  const client = servers.client(server.url, token);
+  const subscription = collect(client, query, variables);
+  await waitFor(
+    async () =>
+      (await liveSubscriptions(server)) > before ||
+      subscription.received.length > 0 ||
+      subscription.failures.length > 0,
+    { message: `${server.name} never registered the subscription` },
+  );
+  return { ...subscription, client };
 }

@@ -1,62 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from 'graphql-ws';
-import { createTestServices, graphql, registerAccount, waitFor, type TestServices } from '@micropost/testing';
-import { collect, startServerProcess, subscriptionClient, type ServerProcess } from './server-process.ts';
+import { registerAccount, waitFor } from '@micropost/testing';
+import {
+  collect,
+  liveSubscriptions,
+  mutate,
+  type ServerProcess,
+  startTwoServers,
+  subscribe,
+  subscriptionClient,
+  type TwoServers,
+} from './server-process.ts';
 
 // Servers A and B as separate processes on one database and one broker: whatever is written through
 // A must reach subscribers on B.
-let services: TestServices;
+let servers: TwoServers;
 let a: ServerProcess;
 let b: ServerProcess;
-const clients: Client[] = [];
 
 beforeAll(async () => {
-  services = await createTestServices();
-  [a, b] = await Promise.all([
-    startServerProcess('server-a', services.env()),
-    startServerProcess('server-b', services.env()),
-  ]);
+  servers = await startTwoServers();
+  ({ a, b } = servers);
 }, 120_000);
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
-  await Promise.all([a?.stop(), b?.stop()]);
-  await services?.dispose();
-});
+afterAll(() => servers?.stop());
 
 const register = (handle: string) => registerAccount(a.url, handle);
-
-const mutate = async (server: ServerProcess, token: string, query: string, variables: Record<string, unknown> = {}) => {
-  const response = await graphql(server.url, query, { token, variables });
-  if (response.errors) throw new Error(JSON.stringify(response.errors));
-  return response.data!;
-};
-
-const liveSubscriptions = async (server: ServerProcess): Promise<number> =>
-  ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { liveSubscriptions: number })
-    .liveSubscriptions;
-
-/** Opens a subscription on `server` and waits until the server has registered it. */
-async function subscribe(
-  server: ServerProcess,
-  token: string | undefined,
-  query: string,
-  variables?: Record<string, unknown>,
-) {
-  const before = await liveSubscriptions(server);
-  const client = subscriptionClient(server.url, token);
-  clients.push(client);
-  const subscription = collect(client, query, variables);
-  await waitFor(
-    async () =>
-      (await liveSubscriptions(server)) > before ||
-      subscription.received.length > 0 ||
-      subscription.failures.length > 0,
-    {
-      message: `${server.name} never registered the subscription`,
-    },
-  );
-  return subscription;
-}
 
 describe('live subscriptions across two servers', () => {
   it('delivers POST_ADDED on B for a post created through A, and POST_REMOVED after the delete', async () => {
@@ -64,6 +31,7 @@ describe('live subscriptions across two servers', () => {
     const bob = await register('feed_bob');
     await mutate(a, bob.token, `mutation($id: ID!) { follow(userId: $id) { id } }`, { id: alice.id });
     const feed = await subscribe(
+      servers,
       b,
       bob.token,
       `subscription { feedUpdated { kind postId post { body author { handle } } } }`,
@@ -92,6 +60,7 @@ describe('live subscriptions across two servers', () => {
     const alice = await register('note_alice');
     const carol = await register('note_carol');
     const notes = await subscribe(
+      servers,
       b,
       alice.token,
       `subscription { notificationReceived { kind occurredAt actor { handle } post { body } } }`,
@@ -114,6 +83,7 @@ describe('live subscriptions across two servers', () => {
     const fan = await register('act_fan');
     const { createPost } = await mutate(a, alice.token, `mutation { createPost(body: "Watch my likes") { id } }`);
     const activity = await subscribe(
+      servers,
       b,
       undefined,
       `subscription($id: ID!) { postActivity(postId: $id) { post { id likeCount } } }`,
@@ -130,12 +100,13 @@ describe('live subscriptions across two servers', () => {
     const alice = await register('new_alice');
     const dave = await register('new_dave');
     const onlyAlice = await subscribe(
+      servers,
       b,
       undefined,
       `subscription($id: ID) { postCreated(authorId: $id) { body author { handle } } }`,
       { id: alice.id },
     );
-    const everyone = await subscribe(b, undefined, `subscription { postCreated { body } }`);
+    const everyone = await subscribe(servers, b, undefined, `subscription { postCreated { body } }`);
 
     await mutate(a, alice.token, `mutation { createPost(body: "alice one") { id } }`);
     await mutate(a, dave.token, `mutation { createPost(body: "dave one") { id } }`);
@@ -171,8 +142,7 @@ describe('live subscriptions across two servers', () => {
     const query = `subscription($id: ID) { postCreated(authorId: $id) { id body } }`;
     const subscribers = await Promise.all(
       Array.from({ length: 200 }, async () => {
-        const client = subscriptionClient(b.url);
-        clients.push(client);
+        const client = servers.client(b.url);
         return collect(client, query, { id: author.id });
       }),
     );

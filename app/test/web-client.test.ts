@@ -3,16 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureDebianPackage,
-  findCommand,
-  freePort,
-  repoRoot,
-  type RunningBalancer,
-  startBalancer,
-} from '@micropost/infra';
-import { createTestServices, type TestServices, waitFor } from '@micropost/testing';
-import { type ServerProcess, startServerProcess } from './server-process.ts';
+import { ensureDebianPackage, findCommand, repoRoot, type RunningBalancer } from '@micropost/infra';
+import { waitFor } from '@micropost/testing';
+import { liveSubscriptions, type ServerProcess, startTwoServers, type TwoServers } from './server-process.ts';
 
 // The web client end to end in a real headless Chromium (Debian's package; no browser download),
 // against two server processes and the balancer: one person on server A, the other on server B.
@@ -20,7 +13,7 @@ import { type ServerProcess, startServerProcess } from './server-process.ts';
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH;
 const SCREENSHOTS = join(repoRoot, 'web', 'test-results');
 
-let services: TestServices;
+let servers: TwoServers;
 let a: ServerProcess;
 let b: ServerProcess;
 let balancer: RunningBalancer;
@@ -46,24 +39,15 @@ beforeAll(async () => {
       howToProvide: 'Install Chromium (Debian/Ubuntu: `apt-get install -y chromium`) or set CHROMIUM_PATH.',
     });
   const executablePath = CHROMIUM_PATH ?? findCommand('chromium')!;
-  services = await createTestServices();
-  [a, b] = await Promise.all([
-    startServerProcess('server-a', services.env()),
-    startServerProcess('server-b', services.env()),
-  ]);
-  balancer = await startBalancer({
-    port: await freePort(),
-    servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
-    log: () => {},
-  });
+  servers = await startTwoServers({ balancer: true });
+  ({ a, b } = servers);
+  balancer = servers.balancer!;
   browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }, 600_000); // a first run may install Chromium
 afterAll(async () => {
   await Promise.all(contexts.map((context) => context.close()));
   await browser?.close();
-  await balancer?.stop();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await services?.dispose();
+  await servers?.stop();
 });
 
 // Expressions evaluated in the page (strings: this file is typed without the DOM library).
@@ -84,9 +68,6 @@ async function openPage(
   await page.goto(`${origin(server)}/`);
   return page;
 }
-
-const liveSubscriptions = async (server: ServerProcess): Promise<number> =>
-  ((await (await fetch(`${origin(server)}/health`)).json()) as { liveSubscriptions: number }).liveSubscriptions;
 
 async function signUp(page: Page, handle: string, displayName: string, { refused = false } = {}) {
   const toSignUp = page.getByRole('button', { name: 'Create an account' });
