@@ -22,4 +22,4 @@ export async function startApp(env: Readonly<Record<string, string | undefined>>
   return startGraph(env, await loadSubgraphs());
 }
 
-export { type GraphOptions, type RunningGraph, startGraph } from './graph.ts';
+export { eventBusFromEnv, type GraphOptions, type RunningGraph, startGraph } from './graph.ts';

@@ -1,6 +1,6 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { amqpEnv, logEnv, parseEnv } from '@micropost/config';
-import { createEventBus } from '@micropost/events';
+import { createEventBus, type EventBus } from '@micropost/events';
 import { createLogger } from '@micropost/logger';
 import { startSubgraph, type RunningService, type SubgraphDefinition } from '@micropost/server';
 import { startRouter } from '@micropost/router';
@@ -15,6 +15,17 @@ export interface RunningGraph extends RunningService {
   readonly subgraphs: Readonly<Record<string, RunningService>>;
 }
 
+/** The event bus a server's subgraphs share: RabbitMQ with `AMQP_URL`, otherwise in-process. */
+export function eventBusFromEnv(env: Readonly<Record<string, string | undefined>>): Promise<EventBus> {
+  const { LOG_LEVEL, AMQP_URL, EVENTS_EXCHANGE, AMQP_PREFETCH } = parseEnv({ ...logEnv, ...amqpEnv }, env);
+  return createEventBus({
+    url: AMQP_URL,
+    exchange: EVENTS_EXCHANGE,
+    prefetch: AMQP_PREFETCH,
+    logger: createLogger('events', LOG_LEVEL),
+  });
+}
+
 /**
  * One Micropost server in one process: the given subgraphs on free loopback ports and the router
  * in front of them on `PORT`, sharing one event bus (RabbitMQ with `AMQP_URL`; otherwise an
@@ -25,13 +36,7 @@ export async function startGraph(
   definitions: readonly SubgraphDefinition<any, any>[],
   options: GraphOptions = {},
 ): Promise<RunningGraph> {
-  const { LOG_LEVEL, AMQP_URL, EVENTS_EXCHANGE, AMQP_PREFETCH } = parseEnv({ ...logEnv, ...amqpEnv }, env);
-  const bus = await createEventBus({
-    url: AMQP_URL,
-    exchange: EVENTS_EXCHANGE,
-    prefetch: AMQP_PREFETCH,
-    logger: createLogger('events', LOG_LEVEL),
-  });
+  const bus = await eventBusFromEnv(env);
   const started: RunningService[] = [];
   const stop = async () => {
     for (const service of started.reverse().splice(0)) await service.stop();

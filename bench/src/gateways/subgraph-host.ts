@@ -1,20 +1,11 @@
 // Every subgraph of a Micropost server, without a router: the gateways compared in scenario 2 all
 // sit in front of this one process. GET /health on PORT answers with the subgraphs' URLs.
 import http from 'node:http';
-import { loadSubgraphs } from '@micropost/app';
-import { amqpEnv, logEnv, parseEnv } from '@micropost/config';
-import { createEventBus } from '@micropost/events';
-import { createLogger } from '@micropost/logger';
+import { eventBusFromEnv, loadSubgraphs } from '@micropost/app';
 import { runMain, startSubgraph, type RunningService } from '@micropost/server';
 
 runMain(async (): Promise<RunningService> => {
-  const { LOG_LEVEL, AMQP_URL, EVENTS_EXCHANGE, AMQP_PREFETCH } = parseEnv({ ...logEnv, ...amqpEnv }, process.env);
-  const bus = await createEventBus({
-    url: AMQP_URL,
-    exchange: EVENTS_EXCHANGE,
-    prefetch: AMQP_PREFETCH,
-    logger: createLogger('events', LOG_LEVEL),
-  });
+  const bus = await eventBusFromEnv(process.env);
   const started: RunningService[] = [];
   for (const definition of await loadSubgraphs())
     started.push(await startSubgraph(definition as never, { ...process.env, PORT: '0' }, { bus }));
