@@ -15,7 +15,9 @@ import { startTestGraph, type TestGraph } from '../src/testing.ts';
 // client's main reads, run through the whole graph, make PostgreSQL scan no table of more than a
 // few hundred rows sequentially. Read from pg_stat_user_tables around each request.
 
-const USERS = 320;
+// Big enough that PostgreSQL's planner reads by index: on a table of a few hundred rows it rightly
+// prefers one sequential pass to twenty index probes (an entity batch is an `$in` of ~20 ids).
+const USERS = 1_200;
 const AUTHORS = 30;
 const POSTS_PER_AUTHOR = 12;
 
@@ -87,7 +89,16 @@ beforeAll(async () => {
         `query { searchPosts(query: "word11", first: 100) { edges { node { id } } } }`,
         {},
       );
-      return feed.homeFeed.edges.length === 100 && found.searchPosts.edges.length === AUTHORS;
+      // The last registrations indexed: scan_user_119 and scan_user_1190 … scan_user_1199.
+      const people = await ok<{ searchUsers: { edges: unknown[] } }>(
+        `query { searchUsers(query: "scan_user_119", first: 20) { edges { node { id } } } }`,
+        {},
+      );
+      return (
+        feed.homeFeed.edges.length === 100 &&
+        found.searchPosts.edges.length === AUTHORS &&
+        people.searchUsers.edges.length === 11
+      );
     },
     { timeoutMs: 120_000, message: 'the feed and search projections did not catch up' },
   );
@@ -122,7 +133,8 @@ describe.runIf(embedded)('request paths on the embedded database', () => {
           viewer.token,
         ),
       searchPosts: () => ok(`query { searchPosts(query: "word3 #topic0", first: 20) { edges { node { id } } } }`, {}),
-      searchUsers: () => ok(`query { searchUsers(query: "scan_user_1", first: 20) { edges { node { handle } } } }`, {}),
+      searchUsers: () =>
+        ok(`query { searchUsers(query: "scan_user_11", first: 20) { edges { node { handle } } } }`, {}),
     };
     const reports = await seqScansDuringEach(
       {
