@@ -41,6 +41,13 @@ export interface ScanCheckOptions {
    * work (outbox relays, periodic tasks) keeps making index scans.
    */
   settleOn?: 'every counter' | 'sequential scans';
+  /**
+   * Turn PostgreSQL's `enable_seqscan` off while the actions run (server-wide, restored after), so
+   * that a sequential scan means no index could serve the query, not that the planner found one
+   * pass over a small table cheaper than the index probes. Other queries meanwhile just prefer
+   * indexes.
+   */
+  onlyWhereNoIndex?: boolean;
 }
 
 /** Smaller tables are a few pages: PostgreSQL may rightly prefer reading them whole. */
@@ -51,22 +58,26 @@ function psql(): string {
   return bin === undefined ? 'psql' : join(bin, 'psql');
 }
 
+async function sql(postgresUrl: string, ...statements: string[]): Promise<string> {
+  const args = ['-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl];
+  // One -c each: ALTER SYSTEM cannot run inside the transaction a multi-statement -c would be.
+  const result = await run(psql(), [...args, ...statements.flatMap((statement) => ['-c', statement])], {
+    timeoutMs: 15_000,
+  });
+  if (result.code !== 0) throw new Error(`psql failed (${result.code ?? result.signal}): ${result.output}`);
+  return result.output;
+}
+
 /** Reads `pg_stat_user_tables` for the schemas starting with `schemaPrefix`. */
 export async function readTableScans(postgresUrl: string, schemaPrefix: string): Promise<TableScans[]> {
   // Inlined into the SQL (psql -c does not interpolate variables): so only plain names.
   if (!/^[A-Za-z0-9_]*$/.test(schemaPrefix)) throw new Error(`schemaPrefix must be [A-Za-z0-9_]*, not ${schemaPrefix}`);
-  const sql =
+  const output = await sql(
+    postgresUrl,
     "SELECT schemaname || '.' || relname, n_live_tup, seq_scan, coalesce(idx_scan, 0) FROM pg_stat_user_tables " +
-    `WHERE starts_with(schemaname, '${schemaPrefix}') ORDER BY 1`;
-  const result = await run(
-    psql(),
-    ['-X', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-d', postgresUrl, '-c', sql],
-    {
-      timeoutMs: 15_000,
-    },
+      `WHERE starts_with(schemaname, '${schemaPrefix}') ORDER BY 1`,
   );
-  if (result.code !== 0) throw new Error(`psql failed (${result.code ?? result.signal}): ${result.output}`);
-  return result.output
+  return output
     .split('\n')
     .filter((line) => line.includes('\t'))
     .map((line) => {
@@ -125,7 +136,20 @@ export async function seqScansDuringEach<T>(
   options: ScanCheckOptions,
   actions: readonly (() => Promise<T>)[],
 ): Promise<ScanReport<T>[]> {
-  const { minRows = DEFAULT_MIN_ROWS } = options;
+  const { minRows = DEFAULT_MIN_ROWS, postgresUrl, onlyWhereNoIndex = false } = options;
+  if (onlyWhereNoIndex) await sql(postgresUrl, 'ALTER SYSTEM SET enable_seqscan = off', 'SELECT pg_reload_conf()');
+  try {
+    return await measureEach(options, actions, minRows);
+  } finally {
+    if (onlyWhereNoIndex) await sql(postgresUrl, 'ALTER SYSTEM RESET enable_seqscan', 'SELECT pg_reload_conf()');
+  }
+}
+
+async function measureEach<T>(
+  options: ScanCheckOptions,
+  actions: readonly (() => Promise<T>)[],
+  minRows: number,
+): Promise<ScanReport<T>[]> {
   const reports: ScanReport<T>[] = [];
   let before = await settled(options);
   for (const action of actions) {
