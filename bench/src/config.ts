@@ -8,6 +8,7 @@ export interface BenchConfig {
   write: { connections: number; seconds: number; maxRequests: number; fanOutTimeoutMs: number };
   live: { subscribers: number[]; postsPerRun: number; deliveryTimeoutMs: number };
   search: { connections: number; seconds: number };
+  resume: { resuming: number; missed: number; timeoutMs: number };
 }
 
 /**
@@ -34,6 +35,7 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
     write: { connections: 4, seconds: 8, maxRequests: 100, fanOutTimeoutMs: 120_000 },
     live: { subscribers: [100, 1_000, 5_000], postsPerRun: 2, deliveryTimeoutMs: 30_000 },
     search: { connections: 4, seconds: 8 },
+    resume: { resuming: 1_000, missed: 20, timeoutMs: 180_000 },
   },
   smoke: {
     profile: 'smoke',
@@ -51,5 +53,6 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
     write: { connections: 2, seconds: 1, maxRequests: 20, fanOutTimeoutMs: 30_000 },
     live: { subscribers: [10, 30], postsPerRun: 1, deliveryTimeoutMs: 20_000 },
     search: { connections: 2, seconds: 1 },
+    resume: { resuming: 20, missed: 5, timeoutMs: 60_000 },
   },
 };

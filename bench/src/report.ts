@@ -175,6 +175,40 @@ export function markdown(result: BenchResult): string {
       ],
     );
   }
+  if (result.resume) {
+    const r = result.resume;
+    lines.push(
+      '## 6. Resuming subscriptions at once (postCreated on server B, from one cursor)',
+      '',
+      `${fmt(r.resuming)} clients subscribe at the same moment with \`after\` set to a cursor ${r.missedEach} posts old, ` +
+        'as after their server died; meanwhile another author posts every 100 ms to a live subscriber on B.',
+      '',
+    );
+    table(
+      [
+        'resuming',
+        'missed each',
+        'all replays done ms',
+        'wrong',
+        'live posts',
+        'live p50 ms',
+        'live p99 ms',
+        'live lost',
+      ],
+      [
+        [
+          fmt(r.resuming),
+          r.missedEach,
+          fmt(r.replayAllMs),
+          r.wrong,
+          r.livePosts,
+          fmt(r.liveP50Ms),
+          fmt(r.liveP99Ms),
+          r.liveLost,
+        ],
+      ],
+    );
+  }
   if (Object.keys(result.failures).length > 0) {
     lines.push('## Failed scenarios', '');
     for (const [name, message] of Object.entries(result.failures))

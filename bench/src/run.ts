@@ -4,13 +4,14 @@ import { say } from './progress.ts';
 import { feedRead, type FeedReadResult } from './scenarios/feed-read.ts';
 import { gatewaysSideBySide, type GatewaysResult } from './scenarios/gateways.ts';
 import { liveDelivery, type LiveRun } from './scenarios/live.ts';
+import { resumeStampede, type ResumeResult } from './scenarios/resume.ts';
 import { search, type SearchResult } from './scenarios/search.ts';
 import { writeAndFanOut, type WriteFanOutResult } from './scenarios/fanout.ts';
 import { seed, type SeedResult } from './seed.ts';
 import { startStack, type ExternalServices } from './stack.ts';
 
-export type ScenarioName = 'feed' | 'gateways' | 'write' | 'live' | 'search';
-export const SCENARIOS: ScenarioName[] = ['feed', 'gateways', 'write', 'live', 'search'];
+export type ScenarioName = 'feed' | 'gateways' | 'write' | 'live' | 'search' | 'resume';
+export const SCENARIOS: ScenarioName[] = ['feed', 'gateways', 'write', 'live', 'search', 'resume'];
 
 export interface BenchResult {
   startedAt: string;
@@ -25,6 +26,7 @@ export interface BenchResult {
   write?: WriteFanOutResult;
   live?: LiveRun[];
   search?: SearchResult;
+  resume?: ResumeResult;
   /** Scenarios that failed, with their error; the others still report. */
   failures: Record<string, string>;
 }
@@ -85,6 +87,7 @@ export async function runBench(
     result.gateways = await attempt('gateways', () => gatewaysSideBySide(stack, seeded, config.gateways));
     result.live = await attempt('live', () => liveDelivery(stack, seeded, config.live));
     result.write = await attempt('write', () => writeAndFanOut(stack, seeded, config.write));
+    result.resume = await attempt('resume', () => resumeStampede(stack, seeded, config.resume));
     result.durationSeconds = Math.round((performance.now() - t0) / 1000);
     say(`done in ${result.durationSeconds} s`);
     return result;

@@ -37,4 +37,6 @@ it('runs every scenario of the bench on a tiny data set', { timeout: 300_000 }, 
   for (const run of result.write!.fanOut) expect(run.completeMs).not.toBeNull();
   for (const run of result.live!) expect(run.lost).toBe(0);
   expect(result.search!.posts.errors + result.search!.users.errors).toBe(0);
+  expect(result.resume!.wrong).toBe(0);
+  expect(result.resume!.liveLost).toBe(0);
 });

@@ -26,7 +26,8 @@ export interface LiveRun {
 const FEED_UPDATED = 'subscription { feedUpdated { kind postId post { id body author { handle } } } }';
 const CREATE = 'mutation Create($body: String!) { createPost(body: $body) { id } }';
 
-const liveSubscriptions = async (port: number): Promise<number> =>
+/** Open subscriptions on the server at `port`, from its /health. */
+export const liveSubscriptions = async (port: number): Promise<number> =>
   ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { liveSubscriptions: number }).liveSubscriptions;
 
 /**
