@@ -29,7 +29,7 @@ export function faultsMarkdown(result: FaultsResult): string {
     lines.push(`| ${fault} | could not run: ${error.replaceAll('|', '\\|').slice(0, 300)} | | | | | | | | |`);
   lines.push('');
   lines.push(
-    '"Error window": first failed request sent → last failed request answered (failures after the injection). "Converged after": from the end of the fault until every write acknowledged by then is readable, in every follower\'s timeline, in the search index, and its likes stored and counted. "Lost": acknowledged writes still missing anywhere at the end of the run. "Missed events": posts acknowledged during the phase that a subscriber never received, summed over subscribers (no resumable subscriptions in this build).',
+    '"Error window": first failed request sent → last failed request answered (failures after the injection). "Converged after": from the end of the fault until every write acknowledged by then is readable, in every follower\'s timeline, in the search index, and its likes stored and counted. "Lost": acknowledged writes still missing anywhere at the end of the run. "Missed events": posts acknowledged during the phase that a subscriber never received, summed over subscribers (each resumes from its last cursor after a reconnect).',
     '',
   );
   for (const f of result.faults) {

@@ -2,7 +2,10 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { pool } from '../progress.ts';
 
-/** `postCreated` subscribers that reconnect by themselves (as graphql-ws clients do) and remember what they saw. */
+/**
+ * `postCreated` subscribers that reconnect by themselves and resume from the last cursor they saw,
+ * as the README tells clients to (see "Cursors and retention"), and remember what they received.
+ */
 export class Subscribers {
   readonly #clients: Client[] = [];
   /** Post ids each subscriber received. */
@@ -32,23 +35,34 @@ export class Subscribers {
       shouldRetry: () => true,
       // A fixed short wait: the figures measure the server side, not a client's back-off.
       retryWait: () => new Promise((resolve) => setTimeout(resolve, 500)),
-      on: { closed: () => void this.disconnects++ },
     });
     this.#clients.push(client);
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`subscriber ${index} did not start within 30 s`)), 30_000);
       let started = false;
-      client.subscribe<{ postCreated: { id: string } }>(
-        { query: 'subscription { postCreated { id } }' },
-        {
-          next: (message) => {
-            const id = message.data?.postCreated?.id;
-            if (id) seen.add(id);
+      let cursor: string | undefined;
+      const subscribe = () =>
+        client.subscribe<{ postCreated: { id: string } }>(
+          { query: 'subscription($after: String) { postCreated(after: $after) { id } }', variables: { after: cursor } },
+          {
+            next: (message) => {
+              const id = message.data?.postCreated?.id;
+              if (id) seen.add(id);
+              cursor = (message.extensions as { cursor?: string } | undefined)?.cursor ?? cursor;
+            },
+            error: () => {},
+            complete: () => {},
           },
-          error: () => {},
-          complete: () => {},
-        },
-      );
+        );
+      let current = subscribe();
+      // graphql-ws would repeat the first subscribe message after a reconnect; resume from the
+      // last cursor instead (the new subscribe goes out once the socket is back).
+      client.on('closed', () => {
+        this.disconnects++;
+        if (!started) return;
+        current();
+        current = subscribe();
+      });
       // graphql-ws has no "subscribed" callback: the connection being acknowledged is close enough.
       client.on('connected', () => {
         if (started) return;
