@@ -13,3 +13,4 @@ export type { MicropostServices } from './provided.ts';
 export * from './tcp-proxy.ts';
 export * from './graphql-client.ts';
 export * from './event-tap.ts';
+export * from './event-publisher.ts';

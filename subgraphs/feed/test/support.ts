@@ -1,6 +1,5 @@
 import { MongoClient, ObjectId } from 'mongodb';
-import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
-import { createLogger } from '@micropost/logger';
+import type { EventData } from '@micropost/events';
 import {
   graphql,
   tapEvents,
@@ -59,36 +58,7 @@ export async function waitForFeed(
   });
 }
 
-/** Publishes made-up domain events straight onto the exchange. */
-export class EventPublisher {
-  private constructor(readonly bus: RabbitEventBus) {}
-
-  static async connect(amqpUrl: string): Promise<EventPublisher> {
-    return new EventPublisher(
-      await RabbitEventBus.connect({
-        url: amqpUrl,
-        exchange: EXCHANGE,
-        prefetch: 1,
-        logger: createLogger('test-publisher', 'silent'),
-      }),
-    );
-  }
-
-  async publish<T extends EventType>(type: T, data: EventData<T>, occurredAt?: Date): Promise<EventEnvelope<T>> {
-    const event = createEvent(type, data);
-    const envelope = (occurredAt ? { ...event, occurredAt: occurredAt.toISOString() } : event) as EventEnvelope<T>;
-    await this.bus.publish(envelope as EventEnvelope);
-    return envelope;
-  }
-
-  async republish(events: readonly EventEnvelope[]): Promise<void> {
-    for (const event of events) await this.bus.publish(event);
-  }
-
-  close(): Promise<void> {
-    return this.bus.close();
-  }
-}
+export { EventPublisher } from '@micropost/testing';
 
 /** A made-up post by `authorId`, `secondsAfter` a fixed epoch so orders are predictable. */
 export function postData(authorId: string, secondsAfter: number, postId = newId()): EventData<'post.created'> {

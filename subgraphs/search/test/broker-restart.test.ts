@@ -1,3 +1,4 @@
+import { EventPublisher } from '@micropost/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +8,13 @@ import { startRabbitNode, type RunningRabbitNode } from '@micropost/infra';
 import { createTestServices, waitFor, type TestServices } from '@micropost/testing';
 import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { searchSubgraph } from '../src/subgraph.ts';
-import { allPages, newId, Publisher } from './helpers.ts';
+import { allPages, newId } from './helpers.ts';
 
 let dir: string;
 let broker: RunningRabbitNode;
 let services: TestServices;
 let graph: TestGraph;
-let publisher: Publisher;
+let publisher: EventPublisher;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'search-broker-'));
@@ -22,7 +23,7 @@ beforeAll(async () => {
   services = await createTestServices();
   const amqpUrl = `${broker.amqpUrl}/%2F`;
   graph = await startTestGraph(services.env({ AMQP_URL: amqpUrl }), [searchSubgraph]);
-  publisher = await Publisher.connect(amqpUrl);
+  publisher = await EventPublisher.connect(amqpUrl);
 }, 180_000);
 afterAll(async () => {
   await publisher?.close();
@@ -49,7 +50,7 @@ describe('a broker restart', () => {
       // As the outbox relay does: retry until the broker confirms (a duplicate is harmless).
       await waitFor(
         async () => {
-          await publisher.publish(event);
+          await publisher.republish([event]);
           return true;
         },
         { timeoutMs: 90_000, intervalMs: 200, message: `event ${i} was never confirmed` },

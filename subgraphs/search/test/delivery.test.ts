@@ -1,13 +1,14 @@
+import { EventPublisher } from '@micropost/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, waitFor, type TestServices } from '@micropost/testing';
 import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { createEvent, type EventEnvelope } from '@micropost/events';
 import { searchSubgraph } from '../src/subgraph.ts';
-import { newId, postIds, Publisher, publishRaw, snapshot, userIds, waitForAcks } from './helpers.ts';
+import { newId, postIds, publishRaw, snapshot, userIds, waitForAcks } from './helpers.ts';
 
 let services: TestServices;
 let graph: TestGraph;
-let publisher: Publisher;
+let publisher: EventPublisher;
 /** Messages published onto each search queue so far, to wait for the broker's ack count. */
 const published = { 'search.posts': 0, 'search.users': 0 };
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   services = await createTestServices();
   // Search alone: every event here is made up and published straight onto the exchange.
   graph = await startTestGraph(services.env(), [searchSubgraph]);
-  publisher = await Publisher.connect(services.amqpUrl);
+  publisher = await EventPublisher.connect(services.amqpUrl);
 });
 afterAll(async () => {
   await publisher?.close();
@@ -25,7 +26,7 @@ afterAll(async () => {
 
 async function send(...events: EventEnvelope[]): Promise<void> {
   for (const event of events) {
-    await publisher.publish(event);
+    await publisher.republish([event]);
     published[event.type.startsWith('post.') ? 'search.posts' : 'search.users']++;
   }
 }

@@ -1,43 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
-import { createEvent, RabbitEventBus, type EventData, type EventEnvelope, type EventType } from '@micropost/events';
-import { createLogger } from '@micropost/logger';
 import { graphql, waitFor, type GraphQLResponse, type TestServices } from '@micropost/testing';
 
 export const EXCHANGE = 'micropost.events';
 
 export const newId = () => randomBytes(12).toString('hex');
-
-/** Publishes events straight onto the exchange, as the owning subgraphs' outbox relays would. */
-export class Publisher {
-  private constructor(readonly bus: RabbitEventBus) {}
-
-  static async connect(amqpUrl: string): Promise<Publisher> {
-    return new Publisher(
-      await RabbitEventBus.connect({
-        url: amqpUrl,
-        exchange: EXCHANGE,
-        prefetch: 1,
-        logger: createLogger('test-publisher', 'silent'),
-      }),
-    );
-  }
-
-  async event<T extends EventType>(type: T, data: EventData<T>): Promise<EventEnvelope<T>> {
-    const event = createEvent(type, data);
-    await this.bus.publish(event as EventEnvelope);
-    return event;
-  }
-
-  publish(event: EventEnvelope): Promise<void> {
-    return this.bus.publish(event);
-  }
-
-  close(): Promise<void> {
-    return this.bus.close();
-  }
-}
 
 /** Bytes published as-is (no envelope validation): how a poison message reaches the queue. */
 export async function publishRaw(amqpUrl: string, routingKey: string, body: Buffer): Promise<void> {

@@ -1,3 +1,4 @@
+import { EventPublisher } from '@micropost/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { createTestServices, errorCodes, graphql, waitFor, type TestServices } from '@micropost/testing';
@@ -5,16 +6,16 @@ import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { PostIndex } from '../src/post-index.ts';
-import { allPages, newId, postIds, Publisher, SEARCH_POSTS, SEARCH_USERS, userIds } from './helpers.ts';
+import { allPages, newId, postIds, SEARCH_POSTS, SEARCH_USERS, userIds } from './helpers.ts';
 
 let services: TestServices;
 let graph: TestGraph;
-let publisher: Publisher;
+let publisher: EventPublisher;
 
 beforeAll(async () => {
   services = await createTestServices();
   graph = await startTestGraph(services.env(), [usersSubgraph, searchSubgraph]);
-  publisher = await Publisher.connect(services.amqpUrl);
+  publisher = await EventPublisher.connect(services.amqpUrl);
 });
 afterAll(async () => {
   await publisher?.close();
@@ -27,12 +28,12 @@ const T0 = Date.parse('2026-11-01T12:00:00.000Z');
 const at = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 
 async function createPost(body: string, createdAt: string, postId = newId()): Promise<string> {
-  await publisher.event('post.created', { postId, authorId: 'a1', body, createdAt });
+  await publisher.publish('post.created', { postId, authorId: 'a1', body, createdAt });
   return postId;
 }
 
 async function registerUser(handle: string, displayName: string, userId = newId()): Promise<string> {
-  await publisher.event('user.registered', { userId, handle, displayName, createdAt: new Date().toISOString() });
+  await publisher.publish('user.registered', { userId, handle, displayName, createdAt: new Date().toISOString() });
   return userId;
 }
 
@@ -83,7 +84,7 @@ describe('searchPosts', () => {
   it('forgets a deleted post', async () => {
     const doomed = await createPost('ephemeral words here', at(4 * HOUR_MS));
     await expectPosts('ephemeral', [doomed]);
-    await publisher.event('post.deleted', { postId: doomed, authorId: 'a1', createdAt: at(4 * HOUR_MS) });
+    await publisher.publish('post.deleted', { postId: doomed, authorId: 'a1', createdAt: at(4 * HOUR_MS) });
     await expectPosts('ephemeral', []);
     expect(await postIds(graph.url, 'words here')).toEqual([]);
   });
@@ -159,7 +160,7 @@ describe('searchUsers', () => {
   it('reflects a rename: the old display name no longer matches', async () => {
     const userId = await registerUser('renamer', 'Oldname Person');
     await expectUsers('oldname', [userId]);
-    await publisher.event('user.updated', {
+    await publisher.publish('user.updated', {
       userId,
       handle: 'renamer',
       displayName: 'Fresh Person',
