@@ -48,6 +48,10 @@ function wrap(line: string, width: number): string[] {
   return out;
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+const listed = (names: readonly string[]) =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+
 /** The lines printed once everything is up: only what is true of this run. */
 export function upBanner({
   servers,
@@ -65,7 +69,7 @@ export function upBanner({
       'balancer',
       balancerPort === null
         ? 'none: use a server’s own port'
-        : `HAProxy on ${balancerPort} over ${servers.map((spec) => spec.name).join(' and ')}`,
+        : `HAProxy on ${balancerPort} over ${listed(servers.map((spec) => spec.name))}`,
     ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;

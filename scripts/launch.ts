@@ -1,6 +1,6 @@
 // Runs the whole system on this machine (see DESIGN.md, "Running it"): prepares the services as
-// `npm test` does, starts FerretDB, RabbitMQ, every server of scripts/services.ts (restarted when it
-// dies) and HAProxy, and shuts it all down again on Ctrl-C.
+// `npm test` does, starts FerretDB, RabbitMQ, the SERVERS servers of scripts/services.ts (each
+// restarted when it dies) and HAProxy over them, and shuts it all down again on Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,6 +169,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   mkdirSync(stateDir, { recursive: true });
+  // A bad SERVERS or port is refused before anything starts.
+  const all = servers();
 
   const prepared = await prepareServices({
     log: say,
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
   }
 
   const events = await startRabbit(prepared.rabbitmq);
-  const plan = planLaunch(servers(), events.availability);
+  const plan = planLaunch(all, events.availability);
   if (plan.warning) console.log(`\n${boxed(plan.warning)}\n`);
 
   const env: NodeJS.ProcessEnv = {
@@ -209,11 +211,7 @@ async function main(): Promise<void> {
   const addresses = plan.servers.map((spec) => `127.0.0.1:${spec.port}`);
   if (prepared.balancer.ok) {
     try {
-      balancer = await startBalancer({
-        port: balancerPort(),
-        servers: [addresses[0]!, addresses[1] ?? addresses[0]!],
-        log: say,
-      });
+      balancer = await startBalancer({ port: balancerPort(), servers: addresses, log: say });
     } catch (error) {
       say(`No load balancer: ${firstLine(error)}`);
     }

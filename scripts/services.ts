@@ -1,3 +1,5 @@
+import { MAX_SERVERS, serverLetter } from '@micropost/infra';
+
 /** One Micropost server process as `npm start` runs it: the app (every subgraph and the router). */
 export interface ServerSpec {
   readonly name: string;
@@ -8,19 +10,38 @@ export interface ServerSpec {
 /** Entry module of a server, relative to the repo root; run with `node --import tsx`. */
 export const SERVER_ENTRY = 'app/src/index.ts';
 
-const portFrom = (name: string, fallback: number): number => {
-  const raw = process.env[name]?.trim();
-  const port = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`${name} must be a port number (got "${raw}")`);
-  return port;
+type Env = Readonly<Record<string, string | undefined>>;
+
+const integerFrom = (env: Env, name: string, fallback: number, min: number, max: number, what: string): number => {
+  const raw = env[name]?.trim();
+  const value = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be ${what} (got "${raw}")`);
+  return value;
 };
 
-/** Where clients connect: the balancer's port (or server A's when there is no balancer). */
-export const balancerPort = () => portFrom('BALANCER_PORT', 4000);
+const portFrom = (env: Env, name: string, fallback: number) =>
+  integerFrom(env, name, fallback, 1, 65535, 'a port number');
 
-/** Servers A and B; identical and stateless, so either may serve any client. */
-export const servers = (): readonly ServerSpec[] => [
-  { name: 'server-a', port: portFrom('SERVER_A_PORT', 4001) },
-  { name: 'server-b', port: portFrom('SERVER_B_PORT', 4002) },
-];
+/** Where clients connect: the balancer's port (or the first server's when there is no balancer). */
+export const balancerPort = (env: Env = process.env) => portFrom(env, 'BALANCER_PORT', 4000);
+
+/**
+ * The servers `npm start` runs: SERVERS of them (default 2), server-a, server-b… on consecutive
+ * ports from SERVER_PORT (default 4001). Identical and stateless, so any may serve any client.
+ */
+export function servers(env: Env = process.env): readonly ServerSpec[] {
+  // The two variables these replaced would otherwise be ignored without a word.
+  for (const old of ['SERVER_A_PORT', 'SERVER_B_PORT'])
+    if (env[old]?.trim()) throw new Error(`${old} is gone: set SERVER_PORT, the first server's port (the rest follow)`);
+  const count = integerFrom(env, 'SERVERS', 2, 1, MAX_SERVERS, `a number of servers from 1 to ${MAX_SERVERS}`);
+  const first = portFrom(env, 'SERVER_PORT', 4001);
+  if (first + count - 1 > 65535) throw new Error(`SERVER_PORT ${first} leaves no room for ${count} servers`);
+  const specs = Array.from({ length: count }, (_, index) => ({
+    name: `server-${serverLetter(index)}`,
+    port: first + index,
+  }));
+  const entry = balancerPort(env);
+  if (specs.some((spec) => spec.port === entry))
+    throw new Error(`BALANCER_PORT ${entry} is one of the servers' ports (${first}–${first + count - 1})`);
+  return specs;
+}

@@ -6,6 +6,7 @@ import { prepareServices } from '@micropost/infra';
 import { waitFor } from '@micropost/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boxed, planLaunch, upBanner } from '../launch-plan.ts';
+import { servers } from '../services.ts';
 import { backoffDelay, supervise } from '../supervisor.ts';
 
 const SERVERS = [
@@ -71,9 +72,35 @@ describe('npm start prepares services as npm test does', () => {
     const both = upBanner({ servers: SERVERS, balancerPort: 4000 });
     expect(both).toContain('http://localhost:4000/graphql');
     expect(both).toContain('HAProxy on 4000 over server-a and server-b');
+    const three = upBanner({ servers: servers({ SERVERS: '3' }), balancerPort: 4000 });
+    expect(three).toContain('HAProxy on 4000 over server-a, server-b and server-c');
+    for (const port of [4001, 4002, 4003]) expect(three).toContain(`http://localhost:${port}/graphql`);
     const one = upBanner({ servers: [SERVERS[0]!], balancerPort: null });
     expect(one).not.toContain('server-b');
     expect(one).toContain('http://localhost:4001/graphql');
+  });
+});
+
+describe('the servers npm start runs', () => {
+  it('runs two by default, on 4001 and 4002', () => {
+    expect(servers({})).toEqual(SERVERS);
+  });
+
+  it('runs SERVERS of them on consecutive ports from SERVER_PORT', () => {
+    expect(servers({ SERVERS: '4', SERVER_PORT: '5001', BALANCER_PORT: '5000' })).toEqual([
+      { name: 'server-a', port: 5001 },
+      { name: 'server-b', port: 5002 },
+      { name: 'server-c', port: 5003 },
+      { name: 'server-d', port: 5004 },
+    ]);
+  });
+
+  it('refuses a bad count, a port range that overflows or takes the balancer’s port, and the old variables', () => {
+    for (const count of ['0', '27', '2.5', 'two'])
+      expect(() => servers({ SERVERS: count }), count).toThrow(/^SERVERS must be a number of servers from 1 to 26/);
+    expect(() => servers({ SERVERS: '3', SERVER_PORT: '65534' })).toThrow(/no room for 3 servers/);
+    expect(() => servers({ SERVERS: '3', SERVER_PORT: '3999' })).toThrow(/BALANCER_PORT 4000 is one of the servers/);
+    expect(() => servers({ SERVER_B_PORT: '4005' })).toThrow(/SERVER_B_PORT is gone: set SERVER_PORT/);
   });
 });
 

@@ -40,5 +40,6 @@ export {
   type BalancerOptions,
   type RunningBalancer,
 } from './balancer.ts';
+export { haproxyConfig, serverLetter, serverAddressVariable, MAX_SERVERS } from './haproxy-config.ts';
 export { prepareServices, type Availability, type PreparedServices, type PrepareOptions } from './prepare.ts';
 export { thisMachine, type Machine } from './debian.ts';
