@@ -2,7 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { exited, freePort, repoRoot, type RunningBalancer, startBalancer, terminate } from '@micropost/infra';
+import {
+  exited,
+  freePort,
+  repoRoot,
+  type RunningBalancer,
+  serverLetter,
+  startBalancer,
+  terminate,
+} from '@micropost/infra';
 import { createTestServices, graphql, type TestServices, waitFor } from '@micropost/testing';
 
 /** A Micropost server (app/src/index.ts) in a process of its own, as `npm start` runs it. */
@@ -98,11 +106,11 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
   };
 }
 
-/** Servers A and B as `npm start` runs them, optionally behind the real balancer. */
-export interface TwoServers {
+/** Servers as `npm start` runs them (server-a, server-b…), optionally behind the real balancer. */
+export interface Servers {
   readonly services: TestServices;
-  readonly a: ServerProcess;
-  readonly b: ServerProcess;
+  /** Every server, in order: server-a first. */
+  readonly all: readonly ServerProcess[];
   /** The balancer's /graphql when started with one; server A's otherwise. */
   readonly url: string;
   readonly balancer: RunningBalancer | undefined;
@@ -111,33 +119,34 @@ export interface TwoServers {
   stop(): Promise<void>;
 }
 
-/** Starts servers A and B on fresh databases and a fresh vhost; `stop()` undoes all of it. */
-export async function startTwoServers({
-  balancer: withBalancer = false,
-  env = {},
-}: {
-  balancer?: boolean;
-  env?: Record<string, string>;
-} = {}): Promise<TwoServers> {
+/** The two-server case, with its servers by name. */
+export interface TwoServers extends Servers {
+  readonly a: ServerProcess;
+  readonly b: ServerProcess;
+}
+
+/** Starts `count` servers on fresh databases and a fresh vhost; `stop()` undoes all of it. */
+export async function startServers(
+  count: number,
+  { balancer: withBalancer = false, env = {} }: { balancer?: boolean; env?: Record<string, string> } = {},
+): Promise<Servers> {
   const services = await createTestServices();
-  const [a, b] = await Promise.all([
-    startServerProcess('server-a', services.env(env)),
-    startServerProcess('server-b', services.env(env)),
-  ]);
+  const all = await Promise.all(
+    Array.from({ length: count }, (_, index) => startServerProcess(`server-${serverLetter(index)}`, services.env(env))),
+  );
   const balancer = withBalancer
     ? await startBalancer({
         port: await freePort(),
-        servers: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
+        servers: all.map((server) => `127.0.0.1:${server.port}`),
         log: () => {},
       })
     : undefined;
   const clients: Client[] = [];
   return {
     services,
-    a,
-    b,
+    all,
     balancer,
-    url: balancer ? `http://127.0.0.1:${balancer.port}/graphql` : a.url,
+    url: balancer ? `http://127.0.0.1:${balancer.port}/graphql` : all[0]!.url,
     client: (httpUrl, token, options) => {
       const client = subscriptionClient(httpUrl, token, options);
       clients.push(client);
@@ -146,10 +155,18 @@ export async function startTwoServers({
     stop: async () => {
       await Promise.all(clients.map((client) => client.dispose()));
       await balancer?.stop();
-      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all(all.map((server) => server.stop()));
       await services.dispose();
     },
   };
+}
+
+/** Servers A and B: startServers(2). */
+export async function startTwoServers(
+  options: { balancer?: boolean; env?: Record<string, string> } = {},
+): Promise<TwoServers> {
+  const servers = await startServers(2, options);
+  return { ...servers, a: servers.all[0]!, b: servers.all[1]! };
 }
 
 /** Open subscriptions on a server, from its /health; 0 while it does not answer (a dead server holds none). */
@@ -172,7 +189,7 @@ export async function mutate(
 
 /** Opens a subscription on `server` and waits until the server has registered it (or answered). */
 export async function subscribe(
-  servers: TwoServers,
+  servers: Servers,
   server: ServerProcess,
   token: string | undefined,
   query: string,
