@@ -40,26 +40,27 @@ describe('three servers behind the balancer', () => {
       direct.push(await subscribe(servers, server, bob.token, feed));
     }
 
-    // Through the balancer: once every server is ready (HAProxy checks /ready), one socket per
-    // subscription, spread by least connections over all three.
-    for (const server of servers.all)
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${server.port}/ready`)).ok, {
-        message: `${server.name} never became ready`,
-      });
+    // Through the balancer: one socket per subscription, spread by least connections. HAProxy
+    // takes a server in once two checks of its /ready passed, so open them in rounds of six (a
+    // postCreated and a feedUpdated per server) until each server holds some.
     const before = await Promise.all(servers.all.map(liveSubscriptions));
-    const balanced = [];
-    for (let i = 0; i < 3; i++) {
-      balanced.push(collect(servers.client(servers.url), created, { id: alice.id }));
-      balanced.push(collect(servers.client(servers.url, bob.token), feed));
-    }
-    await waitFor(async () => (await totalLive()) === before.reduce((x, y) => x + y, 0) + balanced.length, {
-      message: 'the servers did not register the subscriptions made through the balancer',
-    });
-    const after = await Promise.all(servers.all.map(liveSubscriptions));
-    expect(
-      after.map((count, index) => count - before[index]!),
-      'subscriptions per server through the balancer',
-    ).toEqual([2, 2, 2]);
+    const balanced: ReturnType<typeof collect>[] = [];
+    const perServer = await waitFor(
+      async () => {
+        for (let i = 0; i < servers.all.length; i++) {
+          balanced.push(collect(servers.client(servers.url), created, { id: alice.id }));
+          balanced.push(collect(servers.client(servers.url, bob.token), feed));
+        }
+        const expected = before.reduce((x, y) => x + y, 0) + balanced.length;
+        await waitFor(async () => (await totalLive()) === expected, {
+          message: 'the servers did not register the subscriptions made through the balancer',
+        });
+        const added = (await Promise.all(servers.all.map(liveSubscriptions))).map((count, i) => count - before[i]!);
+        return added.every((count) => count > 0) && added;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, message: 'the balancer did not send subscriptions to every server' },
+    );
+    expect(perServer.reduce((x, y) => x + y, 0)).toBe(balanced.length);
 
     const { createPost } = await mutate(one, alice.token, `mutation { createPost(body: "from server one") { id } }`);
     const expectedCreated = {
