@@ -13,5 +13,7 @@ COPY . .
 # Dependency install scripts stay off, as in development: argon2 loads its bundled prebuilt binary.
 RUN npm ci --omit=dev --ignore-scripts
 COPY --from=web /micropost/web/dist web/dist
+# The image's unprivileged user (uid 1000, as deploy/k8s asks for); the server writes only to /tmp.
+USER node
 EXPOSE 4000
 CMD ["node", "--import", "tsx", "app/src/index.ts"]
