@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { prepareServices } from '@micropost/infra';
 import { waitFor } from '@micropost/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boxed, planLaunch, upBanner } from '../launch-plan.ts';
+import { boxed, planLaunch, rabbitNodeCount, upBanner } from '../launch-plan.ts';
 import { backoffDelay, supervise } from '../supervisor.ts';
 
 const SERVERS = [
@@ -74,6 +74,16 @@ describe('npm start prepares services as npm test does', () => {
     const one = upBanner({ servers: [SERVERS[0]!], balancerPort: null });
     expect(one).not.toContain('server-b');
     expect(one).toContain('http://localhost:4001/graphql');
+  });
+});
+
+describe('RABBITMQ_NODES', () => {
+  it('is one node unless set, and refuses what is not a small whole number', () => {
+    expect(rabbitNodeCount(undefined)).toBe(1);
+    expect(rabbitNodeCount(' ')).toBe(1);
+    expect(rabbitNodeCount('3')).toBe(3);
+    for (const bad of ['0', '2.5', 'three', '-1', '8'])
+      expect(() => rabbitNodeCount(bad)).toThrow(/RABBITMQ_NODES must be a whole number from 1 to 7/);
   });
 });
 
