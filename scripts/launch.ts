@@ -2,6 +2,7 @@
 // `npm test` does, starts FerretDB, RabbitMQ, the SERVERS servers of scripts/services.ts (each
 // restarted when it dies) and HAProxy over them, and shuts it all down again on Ctrl-C.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,8 +19,9 @@ import {
   startBalancer,
   startDefaultRabbit,
   startFerretDB,
+  startRabbitCluster,
 } from '@micropost/infra';
-import { boxed, planLaunch, upBanner } from './launch-plan.ts';
+import { boxed, planLaunch, rabbitNodeCount, upBanner } from './launch-plan.ts';
 import { balancerPort, SERVER_ENTRY, type ServerSpec, servers } from './services.ts';
 import { type SupervisedProcess, supervise } from './supervisor.ts';
 
@@ -65,7 +67,7 @@ function loadSecrets(): Record<SecretName, string> {
 
 const supervised: { spec: ServerSpec; process: SupervisedProcess }[] = [];
 let ferret: RunningFerretDB | undefined;
-let rabbit: DefaultRabbit | undefined;
+let rabbit: Pick<DefaultRabbit, 'started' | 'stop'> | undefined;
 let balancer: RunningBalancer | undefined;
 let shuttingDown = false;
 let stopped: Promise<never> | undefined;
@@ -158,8 +160,23 @@ async function startRabbit(prepared: Availability): Promise<{ availability: Avai
   }
   if (!prepared.ok) return { availability: prepared };
   try {
-    rabbit = await startDefaultRabbit({ log: say });
-    return { availability: prepared, amqpUrl: rabbit.amqpUrl };
+    const nodes = rabbitNodeCount(process.env.RABBITMQ_NODES);
+    if (nodes > 1) {
+      // A private cluster kept in .micropost (same node names each run, so its queues survive a
+      // restart); every server is given every node's address.
+      const cluster = await startRabbitCluster({
+        dir: join(stateDir, 'rabbitmq-cluster'),
+        size: nodes,
+        // Unique per checkout: node names are machine-wide (epmd).
+        namePrefix: `micropost_${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}`,
+        log: say,
+      });
+      rabbit = { started: true, stop: cluster.stop };
+      return { availability: prepared, amqpUrl: cluster.amqpUrl };
+    }
+    const node = await startDefaultRabbit({ log: say });
+    rabbit = node;
+    return { availability: prepared, amqpUrl: node.amqpUrl };
   } catch (error) {
     return { availability: { ok: false, why: firstLine(error) } };
   }

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { amqpEnv, parseEnv } from '@micropost/config';
+import { BrokerAddresses } from '@micropost/events';
 import { HAPROXY_CONFIG, repoRoot } from '@micropost/infra';
 
 interface Service {
   image?: string;
+  hostname?: string;
   build?: string;
   command?: string | string[];
   restart?: string;
@@ -33,7 +36,9 @@ describe('docker-compose.yml', () => {
       'mongo1',
       'mongo2',
       'mongo3',
-      'rabbitmq',
+      'rabbitmq1',
+      'rabbitmq2',
+      'rabbitmq3',
       'server-a',
       'server-b',
     ]);
@@ -62,10 +67,29 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services['mongo-init']!.depends_on!).sort()).toEqual(['mongo1', 'mongo2', 'mongo3']);
   });
 
-  it('runs RabbitMQ with its own user, and publishes nothing but the balancer', () => {
-    expect(services.rabbitmq!.environment).toEqual({
-      RABBITMQ_DEFAULT_USER: 'micropost',
-      RABBITMQ_DEFAULT_PASS: requiredVariable('RABBITMQ_PASSWORD'),
+  it('runs RabbitMQ as a three-node cluster with its own user and a shared cookie, and publishes nothing but the balancer', () => {
+    const rabbitmq = ['rabbitmq1', 'rabbitmq2', 'rabbitmq3'];
+    const config = readFileSync(`${repoRoot}/deploy/rabbitmq.conf`, 'utf8');
+    expect(config).toMatch(/^cluster_formation\.peer_discovery_backend = classic_config$/m);
+    rabbitmq.forEach((name, i) => {
+      const service = services[name]!;
+      expect(service.hostname).toBe(name);
+      expect(service.environment).toEqual({
+        RABBITMQ_DEFAULT_USER: 'micropost',
+        RABBITMQ_DEFAULT_PASS: requiredVariable('RABBITMQ_PASSWORD'),
+        ERLANG_COOKIE: requiredVariable('RABBITMQ_ERLANG_COOKIE'),
+        RABBITMQ_NODENAME: `rabbit@${name}`,
+      });
+      // The cookie file is written before RabbitMQ starts, readable by its owner only.
+      expect(service.entrypoint!.join(' ')).toMatch(
+        /ERLANG_COOKIE.*\.erlang\.cookie.*chmod 400.*exec docker-entrypoint\.sh rabbitmq-server/s,
+      );
+      expect(service.volumes).toEqual([
+        `${name}:/var/lib/rabbitmq`,
+        './deploy/rabbitmq.conf:/etc/rabbitmq/conf.d/20-micropost.conf:ro',
+      ]);
+      // Every node is listed for peer discovery under the name it runs as.
+      expect(config).toContain(`cluster_formation.classic_config.nodes.${i + 1} = rabbit@${name}\n`);
     });
     for (const [name, service] of Object.entries(services))
       if (name !== 'balancer') expect(service.ports, `${name} publishes a port`).toBeUndefined();
@@ -80,6 +104,7 @@ describe('docker-compose.yml', () => {
       'MONGO_ROOT_PASSWORD',
       'MONGO_REPLICA_SET_KEY',
       'RABBITMQ_PASSWORD',
+      'RABBITMQ_ERLANG_COOKIE',
     ])
       expect(text).toContain(`\${${variable}:?`);
     // No `${VAR:-default}` / `${VAR-default}` anywhere, and no well-known account.
@@ -95,7 +120,10 @@ describe('docker-compose.yml', () => {
         MONGO_URL: expect.stringMatching(
           /^mongodb:\/\/root:\$\{MONGO_ROOT_PASSWORD:\?[^}]+\}@mongo1:27017,mongo2:27017,mongo3:27017\/\?replicaSet=rs0&authSource=admin$/,
         ),
-        AMQP_URL: expect.stringMatching(/^amqp:\/\/micropost:\$\{RABBITMQ_PASSWORD:\?[^}]+\}@rabbitmq:5672$/),
+        // Every node of the cluster, so that the server fails over.
+        AMQP_URL: expect.stringMatching(
+          /^amqp:\/\/micropost:\$\{RABBITMQ_PASSWORD:\?[^}]+\}@rabbitmq1:5672,amqp:\/\/micropost:\$\{RABBITMQ_PASSWORD:\?[^}]+\}@rabbitmq2:5672,amqp:\/\/micropost:\$\{RABBITMQ_PASSWORD:\?[^}]+\}@rabbitmq3:5672$/,
+        ),
         JWT_SECRET: requiredVariable('JWT_SECRET'),
         INTERNAL_PRIVATE_KEY: requiredVariable('INTERNAL_PRIVATE_KEY'),
         INTERNAL_PUBLIC_KEY: requiredVariable('INTERNAL_PUBLIC_KEY'),
@@ -106,9 +134,17 @@ describe('docker-compose.yml', () => {
       });
       expect(server.depends_on).toEqual({
         'mongo-init': { condition: 'service_completed_successfully' },
-        rabbitmq: { condition: 'service_healthy' },
+        rabbitmq1: { condition: 'service_healthy' },
+        rabbitmq2: { condition: 'service_healthy' },
+        rabbitmq3: { condition: 'service_healthy' },
       });
       expect(JSON.stringify(server.healthcheck!.test)).toContain('127.0.0.1:4000/health');
+      // The list passes the servers' own validation and names all three nodes.
+      const amqpUrl = server.environment!.AMQP_URL!.replaceAll(/\$\{[^}]+\}/g, 'c0ffee');
+      expect(parseEnv(amqpEnv, { AMQP_URL: amqpUrl }).AMQP_URL).toBe(amqpUrl);
+      expect(new BrokerAddresses(amqpUrl, 0).describe()).toBe(
+        'amqp://***@rabbitmq1:5672,amqp://***@rabbitmq2:5672,amqp://***@rabbitmq3:5672',
+      );
     }
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { prepareServices } from '@micropost/infra';
 import { waitFor } from '@micropost/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boxed, planLaunch, upBanner } from '../launch-plan.ts';
+import { boxed, planLaunch, rabbitNodeCount, upBanner } from '../launch-plan.ts';
 import { servers } from '../services.ts';
 import { backoffDelay, supervise } from '../supervisor.ts';
 
@@ -101,6 +101,16 @@ describe('the servers npm start runs', () => {
     expect(() => servers({ SERVERS: '3', SERVER_PORT: '65534' })).toThrow(/no room for 3 servers/);
     expect(() => servers({ SERVERS: '3', SERVER_PORT: '3999' })).toThrow(/BALANCER_PORT 4000 is one of the servers/);
     expect(() => servers({ SERVER_B_PORT: '4005' })).toThrow(/SERVER_B_PORT is gone: set SERVER_PORT/);
+  });
+});
+
+describe('RABBITMQ_NODES', () => {
+  it('is one node unless set, and refuses what is not a small whole number', () => {
+    expect(rabbitNodeCount(undefined)).toBe(1);
+    expect(rabbitNodeCount(' ')).toBe(1);
+    expect(rabbitNodeCount('3')).toBe(3);
+    for (const bad of ['0', '2.5', 'three', '-1', '8'])
+      expect(() => rabbitNodeCount(bad)).toThrow(/RABBITMQ_NODES must be a whole number from 1 to 7/);
   });
 });
 

@@ -93,10 +93,17 @@ export const mongoEnv = {
 };
 
 export const amqpEnv = {
-  /** RabbitMQ URL; without it events stay inside this process (single-server development only). */
+  /**
+   * RabbitMQ URL, or for a cluster every node's URL, comma-separated (a server fails over to the
+   * next node when its node goes away); without it events stay inside this process (single-server
+   * development only).
+   */
   AMQP_URL: z
     .string()
-    .regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')
+    .regex(
+      /^\s*amqps?:\/\/[^,]+(,\s*amqps?:\/\/[^,]+)*$/,
+      'must be an amqp:// or amqps:// URL, or several separated by commas',
+    )
     .optional(),
   /** Durable topic exchange that carries every domain event; default `micropost.events`. */
   EVENTS_EXCHANGE: z.string().min(1).default('micropost.events'),

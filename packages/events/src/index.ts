@@ -24,6 +24,7 @@ export {
 } from './bus.ts';
 export { topicMatches } from './topic.ts';
 export { RabbitEventBus, type RabbitEventBusOptions } from './rabbit-bus.ts';
+export { BrokerAddresses, splitAmqpUrls } from './broker-addresses.ts';
 export { InProcessEventBus, type DeadLetter, type InProcessEventBusOptions } from './in-process-bus.ts';
 export { createEventBus, type CreateEventBusOptions } from './create-event-bus.ts';
 export { ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields, type WithOutbox } from './outbox.ts';

@@ -15,9 +15,13 @@ import {
 import { RabbitConsumer } from './rabbit-consumer.ts';
 import { declareStream, RabbitStreamReader } from './rabbit-stream-reader.ts';
 import { serializeEnvelope, type EventEnvelope } from './envelope.ts';
+import { BrokerAddresses } from './broker-addresses.ts';
 
 export interface RabbitEventBusOptions {
-  /** amqp:// or amqps:// URL. */
+  /**
+   * amqp:// or amqps:// URL; or the URLs of every node of a cluster, comma-separated: the bus
+   * starts at a random one and, when its connection drops or an attempt fails, tries the next.
+   */
   url: string;
   /** Durable topic exchange carrying every event; its dead-letter exchange is `<exchange>.dlx`. */
   exchange: string;
@@ -39,7 +43,9 @@ export interface RabbitEventBusOptions {
 /**
  * EventBus on RabbitMQ. One connection with amqplib's automatic recovery: its `setup` hook
  * re-declares the exchanges and restarts every consumer after each (re)connect, so everything comes
- * back after a broker restart. Publishing uses a confirm channel; each consumer has its own channel.
+ * back after a broker restart, or on another node of a cluster when the URL lists several (each
+ * reconnect attempt goes to the next node). Publishing uses a confirm channel; each consumer has
+ * its own channel.
  */
 export class RabbitEventBus implements EventBus {
   readonly #options: Required<Omit<RabbitEventBusOptions, 'logger'>>;
@@ -49,6 +55,7 @@ export class RabbitEventBus implements EventBus {
   readonly #streams = new Map<string, StreamSpec>();
   /** Cuts retry pauses short on close, so shutdown does not wait for them. */
   readonly #closing = new AbortController();
+  readonly #addresses: BrokerAddresses;
   #connection: RecoveringChannelModel | undefined;
   /** The live underlying connection, or undefined while disconnected. */
   #model: ChannelModel | undefined;
@@ -67,6 +74,7 @@ export class RabbitEventBus implements EventBus {
       maxReconnectDelayMs: 5_000,
       ...rest,
     };
+    this.#addresses = new BrokerAddresses(this.#options.url);
   }
 
   /** Connects (retrying briefly) and declares the exchanges; rejects if the broker cannot be reached at start. */
@@ -84,13 +92,20 @@ export class RabbitEventBus implements EventBus {
     return !this.#closed && this.#model !== undefined;
   }
 
+  /** The node this bus is connected to (or will try next), without credentials. */
+  get node(): string {
+    return this.#addresses.current;
+  }
+
   get deadLetterExchange(): string {
     return `${this.#options.exchange}.dlx`;
   }
 
   async #start(): Promise<void> {
-    const { url, initialMaxRetries, maxReconnectDelayMs } = this.#options;
-    const connection = await amqp.connect(url, {
+    const { initialMaxRetries, maxReconnectDelayMs } = this.#options;
+    const addresses = this.#addresses;
+    // Recovery re-reads the (getter) fields on every attempt: the next attempt goes to the next node.
+    const connection = await amqp.connect(addresses.connectOptions, {
       recovery: {
         initialDelay: 200,
         maxDelay: maxReconnectDelayMs,
@@ -106,16 +121,31 @@ export class RabbitEventBus implements EventBus {
     connection.on('disconnect', (err: Error) => {
       this.#model = undefined;
       this.#publisher = undefined;
-      this.#logger.warn({ err: err.message }, 'lost the RabbitMQ connection; recovering');
+      const lost = addresses.current;
+      addresses.next();
+      this.#logger.warn(
+        { err: err.message, node: lost, next: addresses.current },
+        'lost the RabbitMQ connection; recovering',
+      );
     });
-    connection.on('connect', () => this.#logger.info('connected to RabbitMQ'));
+    connection.on('connect-failed', (err: Error) => {
+      const failed = addresses.current;
+      addresses.next();
+      this.#logger.debug(
+        { err: err.message, node: failed, next: addresses.current },
+        'RabbitMQ connection attempt failed',
+      );
+    });
+    connection.on('connect', () => this.#logger.info({ node: addresses.current }, 'connected to RabbitMQ'));
     connection.on('reconnect-failed', (err: Error) => this.#logger.error({ err }, 'gave up connecting to RabbitMQ'));
     connection.on('blocked', (reason: string) => this.#logger.warn({ reason }, 'RabbitMQ blocked publishing'));
     try {
       await connection.waitForConnect();
     } catch (err) {
       await connection.close().catch(() => {});
-      throw new Error(`cannot connect to RabbitMQ at ${redact(url)}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot connect to RabbitMQ at ${addresses.describe()}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -278,8 +308,4 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, message: string)
       },
     );
   });
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

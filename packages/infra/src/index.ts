@@ -31,6 +31,7 @@ export {
   type RunningRabbitNode,
   type DefaultRabbit,
 } from './rabbitmq.ts';
+export { startRabbitCluster, type RabbitClusterOptions, type RunningRabbitCluster } from './rabbit-cluster.ts';
 export { RabbitAdmin, type QueueInfo, type BindingInfo, type PeekedMessage } from './rabbit-admin.ts';
 export { ensureDebianPackage, findCommand } from './debian.ts';
 export {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDebianPackage, type Machine } from './debian.ts';
 import { stderrLog, type Log } from './log.ts';
@@ -43,6 +43,13 @@ export interface RabbitNodeOptions {
   nodeName?: string;
   log?: Log;
   startTimeoutMs?: number;
+  /** Erlang cookie, written to `<dir>/.erlang.cookie`; the nodes of a cluster share one. Default: the node makes its own. */
+  cookie?: string;
+  /**
+   * Full name of a running (or booting) node this one joins at its first boot, through peer
+   * discovery's classic config: one boot, where `stop_app; join_cluster; start_app` would take two.
+   */
+  clusterWith?: string;
 }
 
 export interface RunningRabbitNode {
@@ -52,6 +59,10 @@ export interface RunningRabbitNode {
   managementUrl: string;
   /** Full Erlang node name, `<name>@localhost`. */
   nodeName: string;
+  /** AMQP port on 127.0.0.1. */
+  port: number;
+  /** Runs `rabbitmqctl -n <node> …` with this node's cookie; resolves with its output, rejects on failure. */
+  rabbitmqctl(...args: string[]): Promise<string>;
   /** Stops the whole node and waits for the VM to exit. */
   stop(): Promise<void>;
   /** Stops the RabbitMQ application (connections drop, port closes) while the VM stays up. */
@@ -93,6 +104,13 @@ async function startRabbitNodeOnce(options: RabbitNodeOptions): Promise<RunningR
   const nodeName = `${options.nodeName ?? `micropost_${port}`}@localhost`;
 
   mkdirSync(dir, { recursive: true });
+  if (options.cookie !== undefined) {
+    // Erlang refuses a cookie file others can read.
+    const cookieFile = join(dir, '.erlang.cookie');
+    rmSync(cookieFile, { force: true });
+    writeFileSync(cookieFile, options.cookie, { mode: 0o400 });
+    chmodSync(cookieFile, 0o400);
+  }
   const configFile = join(dir, 'rabbitmq.conf');
   const pluginsFile = join(dir, 'enabled_plugins');
   writeFileSync(pluginsFile, '[rabbitmq_management].\n');
@@ -104,6 +122,15 @@ async function startRabbitNodeOnce(options: RabbitNodeOptions): Promise<RunningR
       'management.tcp.ip = 127.0.0.1',
       // Queue counters in the management API refresh every 5 s by default; tests read them.
       'collect_statistics_interval = 500',
+      ...(options.clusterWith === undefined
+        ? []
+        : [
+            'cluster_formation.peer_discovery_backend = classic_config',
+            `cluster_formation.classic_config.nodes.1 = ${options.clusterWith}`,
+            // Node 1 may still be booting: keep looking for it (2 min) rather than start alone.
+            'cluster_formation.discovery_retry_limit = 240',
+            'cluster_formation.discovery_retry_interval = 500',
+          ]),
       '',
     ].join('\n'),
   );
@@ -133,12 +160,13 @@ async function startRabbitNodeOnce(options: RabbitNodeOptions): Promise<RunningR
   const daemon = new Daemon(`RabbitMQ node ${nodeName}`, server, [], { env, cwd: dir });
   const gone = exited(daemon.child);
 
-  const rabbitmqctl = async (...args: string[]) => {
+  const rabbitmqctl = async (...args: string[]): Promise<string> => {
     const result = await run(ctl, ['-n', nodeName, ...args], { env, cwd: dir, timeoutMs: 60_000 });
     if (result.code !== 0)
       throw new Error(
         `rabbitmqctl -n ${nodeName} ${args.join(' ')} failed (${result.code ?? result.signal}):\n${result.output}`,
       );
+    return result.output;
   };
 
   // The management listener can come up before the AMQP listener fails to bind, so check both.
@@ -182,7 +210,9 @@ async function startRabbitNodeOnce(options: RabbitNodeOptions): Promise<RunningR
   }
   log(`RabbitMQ node ${nodeName} up in ${Date.now() - started} ms (AMQP ${port}, management ${managementPort}).`);
 
-  const stopApp = () => rabbitmqctl('stop_app');
+  const stopApp = async () => {
+    await rabbitmqctl('stop_app');
+  };
   const startApp = async () => {
     await rabbitmqctl('start_app');
     await ready(startTimeoutMs);
@@ -191,6 +221,8 @@ async function startRabbitNodeOnce(options: RabbitNodeOptions): Promise<RunningR
     amqpUrl,
     managementUrl,
     nodeName,
+    port,
+    rabbitmqctl,
     stop,
     stopApp,
     startApp,
