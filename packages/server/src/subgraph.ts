@@ -14,7 +14,7 @@ import { IdentityVerifier } from '@micropost/auth';
 import { amqpEnv, httpEnv, identityVerifyingEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
 import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
-import { connectMongo, subgraphDatabase } from '@micropost/mongo';
+import { connectMongo, subgraphDatabase, type ShardKeys } from '@micropost/mongo';
 import { subgraphRequestContext, type RequestContext } from './context.ts';
 import { maskInternalErrors } from './errors.ts';
 import { graphqlRequestListener, listen } from './http.ts';
@@ -73,6 +73,11 @@ export interface SubgraphDefinition<Context extends RequestContext, Shape extend
   readonly typeDefs: DocumentNode;
   /** Variables this subgraph needs beyond the shared ones. */
   readonly env: Shape;
+  /**
+   * Every collection of its database with its shard key (or why it stays unsharded): the stores'
+   * own declarations (`<Store>.shardKeys`, next to their indexes), gathered. `npm run shard` applies them.
+   */
+  readonly shardKeys: ShardKeys;
   /** Opens the stores (ensuring their indexes) and assembles resolvers. */
   setup(runtime: SubgraphRuntime<BaseEnv & z.infer<z.ZodObject<Shape>>>): Promise<SubgraphParts<Context>>;
 }
