@@ -161,3 +161,53 @@ function pinnedValue(condition: unknown, equalityOnly: boolean): boolean {
   if (!equalityOnly && '$in' in condition && Array.isArray((condition as { $in: unknown }).$in)) return true;
   return false;
 }
+
+/** A read or write whose filter a sharded cluster could not route to the shards owning its key. */
+export interface UntargetedOperation {
+  readonly collection: string;
+  readonly command: string;
+  readonly filter: Document | undefined;
+  readonly upsert: boolean;
+}
+
+/**
+ * The operations in one database command (as the driver's command monitoring sees it) that would
+ * be broadcast to every shard: finds, counts, distincts, aggregations (by their leading `$match`),
+ * each statement of an update or delete, and findAndModify, on a sharded collection, whose filter
+ * does not pin the shard key (`isTargeted`). Inserts are routed by the document itself.
+ */
+export function untargetedOperations(commandName: string, command: Document, keys: ShardKeys): UntargetedOperation[] {
+  const collection = command[commandName];
+  if (typeof collection !== 'string') return [];
+  const key = keys[collection]?.key;
+  if (!key) return [];
+  const operations: { filter: Document | undefined; upsert: boolean }[] = [];
+  switch (commandName) {
+    case 'find':
+      operations.push({ filter: command.filter, upsert: false });
+      break;
+    case 'count':
+    case 'distinct':
+      operations.push({ filter: command.query, upsert: false });
+      break;
+    case 'aggregate': {
+      const first = (command.pipeline as Document[] | undefined)?.[0];
+      operations.push({ filter: first?.$match, upsert: false });
+      break;
+    }
+    case 'update':
+      for (const statement of (command.updates ?? []) as Document[])
+        operations.push({ filter: statement.q, upsert: statement.upsert === true });
+      break;
+    case 'delete':
+      for (const statement of (command.deletes ?? []) as Document[])
+        operations.push({ filter: statement.q, upsert: false });
+      break;
+    case 'findAndModify':
+      operations.push({ filter: command.query, upsert: command.upsert === true });
+      break;
+  }
+  return operations
+    .filter(({ filter, upsert }) => !isTargeted(filter, key, { upsert }))
+    .map(({ filter, upsert }) => ({ collection, command: commandName, filter, upsert }));
+}

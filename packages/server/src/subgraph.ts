@@ -119,7 +119,13 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     let relay: OutboxRelay | undefined;
     const db = subgraphDatabase(mongo, env.MONGO_DB_PREFIX, definition.name);
     const parts = await definition.setup({ env, db, bus, logger, outbox: { notify: () => relay?.notify() } });
-    relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger, maxPollMs: env.OUTBOX_MAX_POLL_MS });
+    relay = new OutboxRelay({
+      collections: parts.outboxCollections,
+      bus,
+      logger,
+      maxPollMs: env.OUTBOX_MAX_POLL_MS,
+      shardKeyFields: shardKeyFields(definition.shardKeys),
+    });
     relay.start();
     stack.push(() => relay.stop());
     for (const task of parts.background ?? []) {
@@ -165,6 +171,11 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     await unwind();
     throw error;
   }
+}
+
+/** Collection name → its shard key's fields (none for an unsharded one). */
+function shardKeyFields(keys: ShardKeys): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(keys).map(([name, plan]) => [name, Object.keys(plan.key ?? {})]));
 }
 
 /** A readiness probe must answer before the balancer's check times out, even while the database hangs. */
