@@ -27,6 +27,11 @@ export const shardBy = (key: ShardKey, reason: string): ShardPlan => ({ key, rea
 /** Kept on one shard on purpose. */
 export const unsharded = (reason: string): ShardPlan => ({ key: null, reason });
 
+/** Collection name → its shard key's fields (none for an unsharded one): what a write must name to reach one shard. */
+export function shardKeyFields(keys: ShardKeys): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(keys).map(([name, plan]) => [name, Object.keys(plan.key ?? {})]));
+}
+
 /** One database's declarations (a subgraph's, the router's). */
 export interface DatabaseShardKeys {
   readonly database: string;

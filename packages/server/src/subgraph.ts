@@ -14,7 +14,7 @@ import { IdentityVerifier } from '@micropost/auth';
 import { amqpEnv, httpEnv, identityVerifyingEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
 import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
-import { connectMongo, subgraphDatabase, type ShardKeys } from '@micropost/mongo';
+import { connectMongo, shardKeyFields, subgraphDatabase, type ShardKeys } from '@micropost/mongo';
 import { subgraphRequestContext, type RequestContext } from './context.ts';
 import { maskInternalErrors } from './errors.ts';
 import { graphqlRequestListener, listen } from './http.ts';
@@ -171,11 +171,6 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     await unwind();
     throw error;
   }
-}
-
-/** Collection name → its shard key's fields (none for an unsharded one). */
-function shardKeyFields(keys: ShardKeys): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(keys).map(([name, plan]) => [name, Object.keys(plan.key ?? {})]));
 }
 
 /** A readiness probe must answer before the balancer's check times out, even while the database hangs. */
