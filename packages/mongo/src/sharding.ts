@@ -101,7 +101,8 @@ export async function applyShardCommands(
       .db('config')
       .collection<Document>('collections')
       .findOne({ _id: ns as never });
-    if (existing && existing.dropped !== true && existing.key) {
+    // MongoDB 8 also lists unsharded collections it tracks (moved ones): `unsplittable`, not sharded.
+    if (existing && existing.dropped !== true && existing.unsplittable !== true && existing.key) {
       if (!sameKey(existing.key as ShardKey, command.key))
         throw new Error(`${ns} is sharded by ${JSON.stringify(existing.key)}, not ${JSON.stringify(command.key)}`);
       report.skipped.push(ns);

@@ -50,12 +50,12 @@ function fakeMongos(sharded: Record<string, object>) {
             throw new MongoServerError({ code: 23, errmsg: 'already enabled' });
           enabled.add(command.enableSharding as string);
         }
-        if ('shardCollection' in command) sharded[command.shardCollection as string] = command.key as object;
+        if ('shardCollection' in command) sharded[command.shardCollection as string] = { key: command.key };
         return { ok: 1 };
       },
       collection: (collection: string) => ({
         findOne: async ({ _id }: { _id: string }) =>
-          name === 'config' && collection === 'collections' && sharded[_id] ? { _id, key: sharded[_id] } : null,
+          name === 'config' && collection === 'collections' && sharded[_id] ? { _id, ...sharded[_id] } : null,
         createIndex: async (key: object) => void indexes.push(`${name}.${collection} ${JSON.stringify(key)}`),
       }),
     }),
@@ -84,8 +84,14 @@ describe('applyShardCommands', () => {
   });
 
   it('refuses a collection sharded by another key rather than resharding it', async () => {
-    const mongos = fakeMongos({ 'm_posts.posts': { authorId: 1 } });
+    const mongos = fakeMongos({ 'm_posts.posts': { key: { authorId: 1 } } });
     await expect(applyShardCommands(mongos.client, commands)).rejects.toThrow(/m_posts.posts is sharded by/);
+  });
+
+  it('shards a collection MongoDB 8 tracks unsharded (moved to another shard)', async () => {
+    const mongos = fakeMongos({ 'm_posts.likes': { key: { _id: 1 }, unsplittable: true } });
+    const report = await applyShardCommands(mongos.client, commands);
+    expect(report.sharded).toEqual(['m_posts.posts', 'm_posts.likes']);
   });
 });
 
