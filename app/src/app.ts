@@ -23,3 +23,4 @@ export async function startApp(env: Readonly<Record<string, string | undefined>>
 }
 
 export { eventBusFromEnv, type GraphOptions, type RunningGraph, startGraph } from './graph.ts';
+export { shardKeyPlan } from './shard-keys.ts';

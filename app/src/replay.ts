@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { amqpEnv, logEnv, mongoEnv, parseEnv, streamEnv, type z } from '@micropost/config';
 import { OutboxRelay, RabbitEventBus, topicMatches, type EventEnvelope, type StreamStart } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
-import { connectMongo, subgraphDatabase } from '@micropost/mongo';
+import { connectMongo, shardKeyFields, subgraphDatabase } from '@micropost/mongo';
 import { eventStreamSpec } from '@micropost/router/event-stream';
 import { loadSubgraphs } from './app.ts';
 
@@ -62,7 +62,13 @@ export async function replayProjection(options: ReplayOptions): Promise<ReplayRe
       outbox: { notify: () => relay?.notify() },
     });
     // Events a projection emits while catching up (feed.updated) go out like the server's would.
-    relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger, maxPollMs: 1_000 });
+    relay = new OutboxRelay({
+      collections: parts.outboxCollections,
+      bus,
+      logger,
+      maxPollMs: 1_000,
+      shardKeyFields: shardKeyFields(definition.shardKeys),
+    });
     relay.start();
     const consumers = parts.consumers ?? [];
     const spec = eventStreamSpec(env);

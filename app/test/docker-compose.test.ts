@@ -17,13 +17,19 @@ interface Service {
   entrypoint?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  profiles?: string[];
+  networks?: string[] | Record<string, { ipv4_address: string }>;
 }
 
 // docker-compose.yml cannot run on machines without Docker, so check what it promises instead.
 const compose = parse(readFileSync(`${repoRoot}/docker-compose.yml`, 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
-const { services } = compose;
+const { services: all } = compose;
+/** The default topology: what `docker compose up` starts. */
+const services = Object.fromEntries(Object.entries(all).filter(([, service]) => service.profiles === undefined));
+/** The `sharded` profile's own services. */
+const sharded = Object.fromEntries(Object.entries(all).filter(([, service]) => service.profiles?.includes('sharded')));
 
 /** `${NAME:?message}` as compose writes a variable that must be set (the yaml parser keeps it as text). */
 const requiredVariable = (name: string) => expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`));
@@ -45,8 +51,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every long-running service a health check and a restart policy', () => {
-    for (const [name, service] of Object.entries(services)) {
-      if (name === 'mongo-init') continue;
+    for (const [name, service] of Object.entries(all)) {
+      if (name === 'mongo-init' || name === 'shard-keys') continue;
       expect(service.healthcheck?.test, name).toBeDefined();
       expect(service.restart, name).toBe('unless-stopped');
     }
@@ -91,8 +97,9 @@ describe('docker-compose.yml', () => {
       // Every node is listed for peer discovery under the name it runs as.
       expect(config).toContain(`cluster_formation.classic_config.nodes.${i + 1} = rabbit@${name}\n`);
     });
-    for (const [name, service] of Object.entries(services))
-      if (name !== 'balancer') expect(service.ports, `${name} publishes a port`).toBeUndefined();
+    for (const [name, service] of Object.entries(all))
+      if (name !== 'balancer' && name !== 'sharded-balancer')
+        expect(service.ports, `${name} publishes a port`).toBeUndefined();
   });
 
   it('takes every credential from the environment, with no default that would work', () => {
@@ -173,5 +180,106 @@ describe('docker-compose.yml', () => {
       'timeout tunnel',
     ])
       expect(config).toContain(line);
+  });
+
+  describe('profile `sharded`', () => {
+    const members = {
+      cfg: ['cfg1', 'cfg2', 'cfg3'],
+      shard1: ['shard1-a', 'shard1-b', 'shard1-c'],
+      shard2: ['shard2-a', 'shard2-b', 'shard2-c'],
+    };
+
+    it('adds a sharded cluster, a mongos per server, the shard script and its own servers', () => {
+      expect(Object.keys(sharded).sort()).toEqual(
+        [
+          ...Object.values(members).flat(),
+          'mongos-a',
+          'mongos-b',
+          'shard-keys',
+          'sharded-balancer',
+          'sharded-server-a',
+          'sharded-server-b',
+        ].sort(),
+      );
+      // Nothing else belongs to a profile: the default topology is untouched.
+      expect(Object.keys(all).length).toBe(Object.keys(services).length + Object.keys(sharded).length);
+    });
+
+    it('runs a config server replica set and two shards of three members each, with authentication', () => {
+      for (const [set, hosts] of Object.entries(members))
+        hosts.forEach((host, i) => {
+          const member = sharded[host]!;
+          expect(member.entrypoint).toEqual(['bash', '/deploy/sharded-member.sh']);
+          expect(member.volumes).toEqual(['./deploy/mongo:/deploy:ro', `${host}:/data/db`]);
+          expect(member.environment).toMatchObject({
+            ROLE: set === 'cfg' ? 'configsvr' : 'shardsvr',
+            REPLICA_SET: set,
+            MEMBERS: hosts.map((h) => `${h}:27017`).join(','),
+            MONGO_ROOT_PASSWORD: requiredVariable('MONGO_ROOT_PASSWORD'),
+            MONGO_REPLICA_SET_KEY: requiredVariable('MONGO_REPLICA_SET_KEY'),
+          });
+          // One member per set initiates it.
+          expect(member.environment!.INITIATE, host).toBe(i === 0 ? 'yes' : undefined);
+        });
+      const script = readFileSync(`${repoRoot}/deploy/mongo/sharded-member.sh`, 'utf8');
+      for (const line of ['rs.initiate', 'configsvr', '--replSet "$REPLICA_SET"', '--keyFile /tmp/replica.key'])
+        expect(script).toContain(line);
+    });
+
+    it('gives each server its own mongos, the first of which adds both shards', () => {
+      for (const name of ['mongos-a', 'mongos-b'])
+        expect(sharded[name]!.environment).toMatchObject({
+          CONFIG_DB: `cfg/${members.cfg.map((h) => `${h}:27017`).join(',')}`,
+          MONGO_REPLICA_SET_KEY: requiredVariable('MONGO_REPLICA_SET_KEY'),
+        });
+      expect(sharded['mongos-a']!.environment!.SHARDS!.split(' ')).toEqual(
+        ['shard1', 'shard2'].map((set) => `${set}/${members[set as 'shard1'].map((h) => `${h}:27017`).join(',')}`),
+      );
+      expect(Object.keys(sharded['mongos-a']!.depends_on!).sort()).toEqual(
+        [...members.cfg, ...members.shard1, ...members.shard2].sort(),
+      );
+      expect(readFileSync(`${repoRoot}/deploy/mongo/mongos.sh`, 'utf8')).toContain('sh.addShard');
+      expect(JSON.stringify(sharded['mongos-a']!.healthcheck!.test)).toContain('listShards');
+    });
+
+    it('runs the shard script once, before the servers, which each use their own mongos', () => {
+      const script = sharded['shard-keys']!;
+      expect(script.restart).toBe('no');
+      expect(script.command).toEqual([
+        'node',
+        '--import',
+        'tsx',
+        'scripts/shard.ts',
+        expect.stringMatching(
+          /^mongodb:\/\/root:\$\{MONGO_ROOT_PASSWORD:\?[^}]+\}@mongos-a:27017\/\?authSource=admin$/,
+        ),
+      ]);
+      for (const [name, mongos] of [
+        ['sharded-server-a', 'mongos-a'],
+        ['sharded-server-b', 'mongos-b'],
+      ] as const) {
+        const server = sharded[name]!;
+        expect(server.build).toBe('.');
+        expect(server.environment).toMatchObject({
+          ...services['server-a']!.environment,
+          MONGO_URL: expect.stringMatching(
+            new RegExp(`^mongodb://root:\\$\\{MONGO_ROOT_PASSWORD:\\?[^}]+\\}@${mongos}:27017/\\?authSource=admin$`),
+          ),
+          TRUSTED_PROXIES: '172.28.0.11',
+        });
+        expect(server.depends_on).toMatchObject({
+          'shard-keys': { condition: 'service_completed_successfully' },
+          [mongos]: { condition: 'service_healthy' },
+        });
+      }
+      const balancer = sharded['sharded-balancer']!;
+      expect(balancer.environment).toMatchObject({
+        SERVER_A: 'sharded-server-a:4000',
+        SERVER_B: 'sharded-server-b:4000',
+      });
+      expect((balancer.networks as Record<string, { ipv4_address: string }>).micropost!.ipv4_address).toBe(
+        '172.28.0.11',
+      );
+    });
   });
 });

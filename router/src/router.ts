@@ -251,3 +251,6 @@ export async function startRouter(
     throw error;
   }
 }
+
+/** The router database's shard keys, for `npm run shard`. */
+export { RATE_LIMIT_SHARD_KEYS as ROUTER_SHARD_KEYS } from './limits/rate-limits.ts';

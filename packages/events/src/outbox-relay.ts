@@ -22,6 +22,12 @@ export interface OutboxRelayOptions {
   maxPollMs?: number;
   /** Cap of the backoff while publishing or the database fails; default 5000 ms. */
   maxBackoffMs?: number;
+  /**
+   * Per collection name, the fields of its shard key: the relay's writes to a claimed document
+   * carry their values too, so a sharded cluster routes them to one shard instead of broadcasting
+   * a filter on `_id` alone. (The claim itself looks for due documents wherever they are.)
+   */
+  shardKeyFields?: Readonly<Record<string, readonly string[]>>;
 }
 
 type Phase =
@@ -46,6 +52,7 @@ export class OutboxRelay {
   readonly #pollMs: number;
   readonly #maxPollMs: number;
   readonly #maxBackoffMs: number;
+  readonly #shardKeyFields: Readonly<Record<string, readonly string[]>>;
   /** Passes in a row that found nothing due: the idle wait is pollMs × 2^this, capped. */
   #idlePasses = 0;
   #phase: Phase = { name: 'idle' };
@@ -66,6 +73,7 @@ export class OutboxRelay {
     this.#pollMs = options.pollMs ?? 1_000;
     this.#maxPollMs = Math.max(this.#pollMs, options.maxPollMs ?? 8 * this.#pollMs);
     this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.#shardKeyFields = options.shardKeyFields ?? {};
   }
 
   start(): void {
@@ -171,6 +179,15 @@ export class OutboxRelay {
     if (!claimed) return 'nothing-due';
     // Forgotten only once the document is released below; a database error on the way keeps it.
     this.#held.set(collection, claimed._id);
+    const doc = claimed;
+    // The claimed document's `_id` and shard key values: every write below addresses it by these.
+    const self = (filter: Document) => ({
+      _id: doc._id,
+      ...Object.fromEntries(
+        (this.#shardKeyFields[collection.collectionName] ?? []).map((field) => [field, doc[field]]),
+      ),
+      ...filter,
+    });
     const events = (Array.isArray(claimed.outbox) ? claimed.outbox : []) as EventEnvelope[];
 
     const published: string[] = [];
@@ -189,26 +206,23 @@ export class OutboxRelay {
     // published events one by one from the head, each only if it is still the one we published —
     // a relay whose lease expired cannot then remove an event it did not publish.
     for (const id of published) {
-      await collection.updateOne({ _id: claimed._id, 'outbox.0.id': id }, { $pop: { outbox: -1 } });
+      await collection.updateOne(self({ 'outbox.0.id': id }), { $pop: { outbox: -1 } });
     }
     // Release the lease: null once empty, else due now (for the rest, or events written meanwhile).
-    const drained = await collection.updateOne(
-      { _id: claimed._id, outbox: { $size: 0 } },
-      { $set: { outboxDueAt: null, outboxPending: false } },
-    );
+    const drained = await collection.updateOne(self({ outbox: { $size: 0 } }), {
+      $set: { outboxDueAt: null, outboxPending: false },
+    });
     if (drained.matchedCount === 1 && claimed.tombstone === true) {
-      await collection.deleteOne({ _id: claimed._id, tombstone: true, outbox: { $size: 0 } });
+      await collection.deleteOne(self({ tombstone: true, outbox: { $size: 0 } }));
     } else if (drained.matchedCount === 0) {
-      const rest = await collection.updateOne(
-        { _id: claimed._id, 'outbox.0': { $exists: true } },
-        { $set: { outboxDueAt: new Date() } },
-      );
+      const rest = await collection.updateOne(self({ 'outbox.0': { $exists: true } }), {
+        $set: { outboxDueAt: new Date() },
+      });
       // No outbox array at all (a foreign write): stop claiming it.
       if (rest.matchedCount === 0)
-        await collection.updateOne(
-          { _id: claimed._id, outbox: { $exists: false } },
-          { $set: { outboxDueAt: null, outboxPending: false } },
-        );
+        await collection.updateOne(self({ outbox: { $exists: false } }), {
+          $set: { outboxDueAt: null, outboxPending: false },
+        });
     }
 
     this.#held.delete(collection);

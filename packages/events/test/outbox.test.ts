@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MongoClient, type Collection } from 'mongodb';
+import { MongoClient, type Collection, type Document } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, waitFor, type TestServices, startTcpProxy } from '@micropost/testing';
 import {
@@ -187,5 +187,42 @@ describe('outbox + relay against FerretDB and RabbitMQ', () => {
     // Picked up by the next relay, e.g. after a restart.
     startRelay(await connectBus());
     await waitFor(async () => arrived(event.id), { message: 'a restarted relay did not pick up the pending event' });
+  });
+
+  it('addresses the claimed document by its shard key as well as its _id, so a sharded cluster routes each write', async () => {
+    const writes: Document[] = [];
+    const monitored = await new MongoClient(services.mongoUrl, { monitorCommands: true }).connect();
+    cleanup.push(() => monitored.close());
+    monitored.on('commandStarted', (event) => {
+      if (event.commandName === 'update') writes.push(...(event.command.updates as Document[]).map((u) => u.q));
+      if (event.commandName === 'delete') writes.push(...(event.command.deletes as Document[]).map((d) => d.q));
+    });
+    const notes = monitored.db(`${services.dbPrefix}events`).collection<Profile & { owner: string }>('owned_notes');
+    await ensureOutboxIndex(notes);
+    const relay = new OutboxRelay({
+      collections: [notes],
+      bus: await connectBus(),
+      logger: captureLogger().logger,
+      pollMs: 100,
+      shardKeyFields: { owned_notes: ['owner'] },
+    });
+    relay.start();
+    cleanup.push(() => relay.stop());
+    const event = renamed('kim', 'Kim');
+    await notes.insertOne({
+      _id: 'kim-1',
+      owner: 'kim',
+      displayName: 'Kim',
+      ...outboxFields([event]),
+      tombstone: true,
+    });
+    relay.notify();
+    await waitFor(async () => (await notes.countDocuments({ _id: 'kim-1' })) === 0, {
+      message: 'the tombstoned note was not published and removed',
+    });
+    expect(arrived(event.id)).toBe(true);
+    const ofNote = writes.filter((filter) => filter._id === 'kim-1');
+    expect(ofNote.length).toBeGreaterThanOrEqual(3); // the pop, the release, the removal
+    for (const filter of ofNote) expect(filter.owner).toBe('kim');
   });
 });

@@ -128,3 +128,4 @@ export function parseObjectId(id: string): ObjectId | null {
   return /^[0-9a-f]{24}$/i.test(id) ? new ObjectId(id) : null;
 }
 export * from './duplicate-key.ts';
+export * from './sharding.ts';

@@ -14,7 +14,7 @@ import { IdentityVerifier } from '@micropost/auth';
 import { amqpEnv, httpEnv, identityVerifyingEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
 import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
-import { connectMongo, subgraphDatabase } from '@micropost/mongo';
+import { connectMongo, shardKeyFields, subgraphDatabase, type ShardKeys } from '@micropost/mongo';
 import { subgraphRequestContext, type RequestContext } from './context.ts';
 import { maskInternalErrors } from './errors.ts';
 import { graphqlRequestListener, listen } from './http.ts';
@@ -73,6 +73,11 @@ export interface SubgraphDefinition<Context extends RequestContext, Shape extend
   readonly typeDefs: DocumentNode;
   /** Variables this subgraph needs beyond the shared ones. */
   readonly env: Shape;
+  /**
+   * Every collection of its database with its shard key (or why it stays unsharded): the stores'
+   * own declarations (`<Store>.shardKeys`, next to their indexes), gathered. `npm run shard` applies them.
+   */
+  readonly shardKeys: ShardKeys;
   /** Opens the stores (ensuring their indexes) and assembles resolvers. */
   setup(runtime: SubgraphRuntime<BaseEnv & z.infer<z.ZodObject<Shape>>>): Promise<SubgraphParts<Context>>;
 }
@@ -114,7 +119,13 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     let relay: OutboxRelay | undefined;
     const db = subgraphDatabase(mongo, env.MONGO_DB_PREFIX, definition.name);
     const parts = await definition.setup({ env, db, bus, logger, outbox: { notify: () => relay?.notify() } });
-    relay = new OutboxRelay({ collections: parts.outboxCollections, bus, logger, maxPollMs: env.OUTBOX_MAX_POLL_MS });
+    relay = new OutboxRelay({
+      collections: parts.outboxCollections,
+      bus,
+      logger,
+      maxPollMs: env.OUTBOX_MAX_POLL_MS,
+      shardKeyFields: shardKeyFields(definition.shardKeys),
+    });
     relay.start();
     stack.push(() => relay.stop());
     for (const task of parts.background ?? []) {

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { RateLimiterMemory, RateLimiterMongo, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from '@micropost/config';
 import type { Logger } from '@micropost/logger';
+import { shardBy, type ShardKeys } from '@micropost/mongo';
 import { RateLimitedError } from '@micropost/server';
 
 const points = z.coerce.number().int().positive();
@@ -33,6 +34,14 @@ type RateLimitsConfig = z.infer<z.ZodObject<typeof rateLimitsEnv>>;
 
 /** The collection every limiter shares, in the router's database; one document per key and window. */
 export const RATE_LIMIT_COLLECTION = 'rate_limits';
+
+/** The router database's collections in a sharded cluster (`npm run shard` applies it). */
+export const RATE_LIMIT_SHARD_KEYS: ShardKeys = {
+  [RATE_LIMIT_COLLECTION]: shardBy(
+    { key: 1 },
+    'every hit reads and writes one counter by its key; ranged, as the unique key index must start with it',
+  ),
+};
 
 export type LimitName = 'requests' | 'loginAccount' | 'loginAddress' | 'register' | 'writes' | 'wsConnections';
 

@@ -126,7 +126,7 @@ export class FeedProjector {
 
     // A delete that ran concurrently may have missed entries written after its sweep.
     if (await authorPosts.isDeleted(postId)) {
-      await authorPosts.forget(postId);
+      await authorPosts.forget(postId, authorId);
       await timelines.removeEverywhere(postId);
       await log.withdraw(event);
     }

@@ -6,15 +6,14 @@ import {
   type EventEnvelope,
   type OutboxFields,
 } from '@micropost/events';
-import { insertIfAbsent } from '@micropost/mongo';
+import { insertIfAbsent, shardBy, type ShardKeys } from '@micropost/mongo';
 
 export type FeedUpdate = EventData<'feed.updated'>;
 
 /**
  * A consumed event the feed has fully handled (`_id` = the envelope id): a redelivery is then
  * acknowledged without touching anything, so it cannot announce anything twice. Deleted
- * EVENT_RETENTION_MS later, lazily by the consumer (FerretDB has no TTL indexes). Shard key:
- * `{ _id: "hashed" }`.
+ * EVENT_RETENTION_MS later, lazily by the consumer (FerretDB has no TTL indexes).
  */
 interface HandledEventDocument {
   _id: string;
@@ -29,7 +28,7 @@ interface HandledEventDocument {
  * gained or lost the post, and *released* when the handler finishes: made due and tombstoned, so
  * the relay publishes it and then deletes it (the collection holds only work in progress). A
  * handler that dies half-way is redelivered and rewrites/releases the same batches, so each
- * `feed.updated` goes out once its change is in place, and is not lost. Shard key: `{ eventId: 1 }`.
+ * `feed.updated` goes out once its change is in place, and is not lost.
  */
 interface FeedOutboxDocument extends Partial<OutboxFields> {
   _id: string;
@@ -47,6 +46,11 @@ export class FeedEventLog {
     readonly handled: Collection<HandledEventDocument>,
     readonly outbox: Collection<FeedOutboxDocument>,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    handled_events: shardBy({ _id: 'hashed' }, 'checked and written by event id; the clean-up task scans by date'),
+    feed_outbox: shardBy({ eventId: 'hashed' }, "a handler holds, withdraws and releases its own event's batches"),
+  };
 
   static async open(db: Db): Promise<FeedEventLog> {
     const handled = db.collection<HandledEventDocument>('handled_events');
@@ -80,7 +84,7 @@ export class FeedEventLog {
       outboxPending: false,
     });
     // Held before (a redelivery, or a second word on this batch): the newer list replaces it.
-    if (!held) await this.outbox.updateOne({ _id, released: false }, { $set: { outbox: events } });
+    if (!held) await this.outbox.updateOne({ _id, eventId: cause.id, released: false }, { $set: { outbox: events } });
   }
 
   /** Empties every held batch of the event: its change did not happen after all. */

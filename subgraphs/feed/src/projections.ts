@@ -1,13 +1,12 @@
 import type { Collection, Db } from 'mongodb';
-import { upsertOne } from '@micropost/mongo';
+import { shardBy, upsertOne, type ShardKeys } from '@micropost/mongo';
 import { TIMELINE_CAP, TRIM_SLACK, type CapOptions } from './timeline-store.ts';
 
 /**
  * Who follows whom, as the follow events told it. A pair's document stays after an unfollow
  * (`active: false`): it is the small tombstone that stops a late or redelivered `follow.created`
  * from resurrecting the follow. Changes apply last-writer-wins by (event time, event id), so any
- * delivery order converges on the state of the newest event. Shard key: `{ followeeId: 1 }` (the
- * fan-out reads one followee's followers).
+ * delivery order converges on the state of the newest event.
  */
 interface FollowerDocument {
   /** `<followeeId>/<followerId>`: the pair's state is one lookup by `_id`. */
@@ -45,6 +44,14 @@ export interface FollowState {
 export class FollowerProjection {
   private constructor(readonly followers: Collection<FollowerDocument>) {}
 
+  static readonly shardKeys: ShardKeys = {
+    followers: shardBy(
+      { followeeId: 1, followerId: 1 },
+      "the fan-out reads one followee's followers (the followee-keyed side of the follow graph); followerId lets " +
+        "a 10,000-follower author's chunk split",
+    ),
+  };
+
   static async open(db: Db): Promise<FollowerProjection> {
     const followers = db.collection<FollowerDocument>('followers');
     // `_id` order within one followee is follower order: the fan-out reads it through this index.
@@ -61,6 +68,8 @@ export class FollowerProjection {
       this.followers,
       {
         _id: followId(followeeId, followerId),
+        followeeId,
+        followerId,
         $or: [{ changedAt: { $lt: at } }, { changedAt: at, changeId: { $lt: eventId } }],
       },
       { $set: { followeeId, followerId, active, since, changedAt: at, changeId: eventId } },
@@ -68,7 +77,7 @@ export class FollowerProjection {
   }
 
   async state(followerId: string, followeeId: string): Promise<FollowState | null> {
-    const found = await this.followers.findOne({ _id: followId(followeeId, followerId) });
+    const found = await this.followers.findOne({ _id: followId(followeeId, followerId), followeeId });
     return found && { active: found.active, changeId: found.changeId };
   }
 
@@ -94,7 +103,7 @@ export class FollowerProjection {
     const active = new Set<string>();
     for (let start = 0; start < followerIds.length; start += IN_BATCH) {
       const ids = followerIds.slice(start, start + IN_BATCH).map((followerId) => followId(followeeId, followerId));
-      const found = await this.followers.find({ _id: { $in: ids }, active: true }).toArray();
+      const found = await this.followers.find({ _id: { $in: ids }, followeeId, active: true }).toArray();
       for (const follow of found) active.add(follow.followerId);
     }
     return active;
@@ -103,7 +112,7 @@ export class FollowerProjection {
 
 /**
  * An author's recent posts (the newest `cap`, plus up to `slack` before a trim): what a new
- * follower's timeline is backfilled from. Shard key: `{ authorId: 1 }`.
+ * follower's timeline is backfilled from.
  */
 interface AuthorPostDocument {
   /** The post id. */
@@ -112,7 +121,7 @@ interface AuthorPostDocument {
   createdAt: Date;
 }
 
-/** Upper bound of an author's `author_posts`, as `timeline_owners` is for timelines. Shard key: `{ _id: "hashed" }`. */
+/** Upper bound of an author's `author_posts`, as `timeline_owners` is for timelines. */
 interface AuthorDocument {
   _id: string;
   posts: number;
@@ -120,7 +129,7 @@ interface AuthorDocument {
 
 /**
  * A deleted post, kept so that a `post.created` arriving after its `post.deleted` (redelivery,
- * reordering) cannot bring it back. Removed after TOMBSTONE_RETENTION_MS. Shard key: `{ _id: "hashed" }`.
+ * reordering) cannot bring it back. Removed after TOMBSTONE_RETENTION_MS.
  */
 interface DeletedPostDocument {
   _id: string;
@@ -146,6 +155,15 @@ export class AuthorPostProjection {
     readonly options: CapOptions,
   ) {}
 
+  static readonly shardKeys: ShardKeys = {
+    author_posts: shardBy(
+      { authorId: 1 },
+      "a backfill reads one author's newest posts; trims and adds name the author",
+    ),
+    authors: shardBy({ _id: 'hashed' }, 'counted and read by author id only'),
+    deleted_posts: shardBy({ _id: 'hashed' }, 'checked and written by post id; the clean-up task scans by date'),
+  };
+
   static async open(
     db: Db,
     options: CapOptions = { cap: TIMELINE_CAP, slack: TRIM_SLACK },
@@ -160,8 +178,8 @@ export class AuthorPostProjection {
   /** Records the post (idempotent) and trims the author's list when it passes cap + slack. */
   async add({ postId, authorId, createdAt }: AuthorPost): Promise<void> {
     const { upsertedCount } = await this.posts.updateOne(
-      { _id: postId },
-      { $setOnInsert: { authorId, createdAt } },
+      { _id: postId, authorId },
+      { $setOnInsert: { createdAt } },
       { upsert: true },
     );
     if (upsertedCount === 0) return;
@@ -197,11 +215,11 @@ export class AuthorPostProjection {
       { $setOnInsert: { authorId, deletedAt: new Date() } },
       { upsert: true },
     );
-    await this.posts.deleteOne({ _id: postId });
+    await this.posts.deleteOne({ _id: postId, authorId });
   }
 
-  async forget(postId: string): Promise<void> {
-    await this.posts.deleteOne({ _id: postId });
+  async forget(postId: string, authorId: string): Promise<void> {
+    await this.posts.deleteOne({ _id: postId, authorId });
   }
 
   async isDeleted(postId: string): Promise<boolean> {

@@ -13,6 +13,12 @@ import { TIMELINE_CAP, TimelineStore, TRIM_SLACK } from './timeline-store.ts';
 export const feedSubgraph = defineSubgraph({
   name: 'feed',
   typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  shardKeys: {
+    ...TimelineStore.shardKeys,
+    ...FollowerProjection.shardKeys,
+    ...AuthorPostProjection.shardKeys,
+    ...FeedEventLog.shardKeys,
+  },
   env: {
     /** Entries kept per home timeline (and posts kept per author for backfills); default 800. */
     FEED_TIMELINE_CAP: z.coerce.number().int().min(1).max(10_000).default(TIMELINE_CAP),

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { insertMissing, ObjectId } from '@micropost/mongo';
+import { insertMissing, ObjectId, shardBy, type ShardKeys } from '@micropost/mongo';
 
 /** Entries kept per home timeline (Twitter's figure; Mastodon's is of the same order). */
 export const TIMELINE_CAP = 800;
@@ -22,9 +22,7 @@ export interface TimelineEntry {
 }
 
 /**
- * One post in one user's home timeline. Shard key in a sharded cluster: `{ ownerId: 1 }` — every
- * read (a page of one timeline) and most writes (fan-out inserts, trims, unfollow removals) name
- * one owner; only `post.deleted` (`{ postId }`) is a broadcast, and deletions are rare.
+ * One post in one user's home timeline. Where it lives in a sharded cluster: `TimelineStore.shardKeys`.
  *
  * `_id` is `<ownerId>/<time>/<postId>` with `<time>` the post's createdAt in ms, zero-padded: unique
  * by construction, on one shard (it embeds the shard key), and within one owner `_id` order is
@@ -43,8 +41,7 @@ export const entryId = (ownerId: string, createdAt: Date, postId: string) =>
 
 /**
  * Per-owner upper bound of the timeline's size: raised by insertions, lowered by trims only
- * (deletions of posts and unfollows leave it high, which at worst brings a trim forward). Shard
- * key: `{ _id: "hashed" }` (the owner id).
+ * (deletions of posts and unfollows leave it high, which at worst brings a trim forward).
  */
 interface TimelineOwnerDocument {
   _id: string;
@@ -101,6 +98,16 @@ export class TimelineStore {
     readonly growth: Collection<PendingGrowthDocument>,
     readonly options: CapOptions,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    timelines: shardBy(
+      { ownerId: 1 },
+      'a page, a trim, a fan-out insert, an unfollow removal each name one owner; a timeline is capped, so its ' +
+        "chunk never grows past 850 entries; only post.deleted's sweep by postId broadcasts",
+    ),
+    timeline_owners: shardBy({ _id: 'hashed' }, 'counted and read by owner id only'),
+    timeline_growth: shardBy({ _id: 'hashed' }, 'inserted and deleted by _id; read in any order by the trim task'),
+  };
 
   static async open(db: Db, options: CapOptions = { cap: TIMELINE_CAP, slack: TRIM_SLACK }): Promise<TimelineStore> {
     const timelines = db.collection<TimelineDocument>('timelines');
@@ -222,7 +229,7 @@ export class TimelineStore {
     for (const batch of chunks(entries, WRITE_BATCH)) {
       await this.timelines.bulkWrite(
         batch.map((entry) => ({
-          deleteOne: { filter: { _id: entryId(entry.ownerId, entry.createdAt, entry.postId) } },
+          deleteOne: { filter: { _id: entryId(entry.ownerId, entry.createdAt, entry.postId), ownerId: entry.ownerId } },
         })),
         { ordered: false },
       );

@@ -1,15 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { findByIds, insertIfAbsent, upsertOne, ObjectId, parseObjectId } from '@micropost/mongo';
+import {
+  findByIds,
+  insertIfAbsent,
+  upsertOne,
+  ObjectId,
+  parseObjectId,
+  shardBy,
+  type ShardKeys,
+} from '@micropost/mongo';
 import { findPagesByParent, olderThan, type Page } from '@micropost/server';
 
 /**
- * One follow: `followerId` follows `followeeId`. Unique per pair. Shard key in a sharded cluster:
- * `{ followerId: 1, followeeId: 1 }` (the unique index must start with the shard key; "whom do I
- * follow" and `viewerFollows` then hit one shard). "Who follows X" by `followeeId` would be a
- * scatter-gather there: at that scale the followers side becomes its own collection sharded by
- * `followeeId`, kept from `follow.*` events.
+ * One follow: `followerId` follows `followeeId`. Unique per pair. Where it lives in a sharded
+ * cluster: `FollowStore.shardKeys`.
  *
  * An unfollowed edge is kept as a tombstone (`tombstone: true`) until the outbox relay has
  * published its `follow.deleted`, then the relay removes it; every read skips tombstones.
@@ -28,8 +33,7 @@ export interface FollowDocument extends Partial<OutboxFields> {
 
 /**
  * Follower and following counters of one user, maintained on write (a read never counts edges).
- * Shard key: `{ _id: "hashed" }` (looked up only by user id, in `$in` batches). A user nobody
- * follows and who follows nobody has no document: both counts are 0.
+ * A user nobody follows and who follows nobody has no document: both counts are 0.
  */
 export interface CountsDocument {
   /** The user's id. */
@@ -78,6 +82,15 @@ export class FollowStore {
     readonly counts: Collection<CountsDocument>,
     private readonly afterWrite: () => void,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    follows: shardBy(
+      { followerId: 1, followeeId: 1 },
+      'follow, unfollow, following lists and viewerFollows name the follower; ranged, as the unique pair index must ' +
+        'start with the key; the followers list (by followee) is the one broadcast',
+    ),
+    counts: shardBy({ _id: 'hashed' }, 'read and written by user id only'),
+  };
 
   static async open(db: Db, afterWrite: () => void): Promise<FollowStore> {
     const follows = db.collection<FollowDocument>('follows');
@@ -155,7 +168,7 @@ export class FollowStore {
           { requestId },
         );
         const tombstoned = await this.follows.updateOne(
-          { _id: claimed._id, counted: false, changedAt },
+          { _id: claimed._id, followerId, counted: false, changedAt },
           withOutbox<FollowDocument>({ $set: { tombstone: true, counted: true, changedAt: new Date() } }, [event]),
         );
         if (tombstoned.matchedCount === 1) {
@@ -261,7 +274,7 @@ export class FollowStore {
   private async settle(edge: FollowDocument, delta: 1 | -1): Promise<void> {
     await this.incrementCounts(edge, delta);
     await this.follows.updateOne(
-      { _id: edge._id, counted: false, changedAt: edge.changedAt },
+      { _id: edge._id, followerId: edge.followerId, counted: false, changedAt: edge.changedAt },
       { $set: { counted: true } },
     );
   }
@@ -279,7 +292,7 @@ export class FollowStore {
     await this.upsertCounts(edge.followeeId, { $set: { followers } });
     await this.upsertCounts(edge.followerId, { $set: { following } });
     await this.follows.updateOne(
-      { _id: edge._id, counted: false, changedAt: edge.changedAt },
+      { _id: edge._id, followerId: edge.followerId, counted: false, changedAt: edge.changedAt },
       { $set: { counted: true } },
     );
   }

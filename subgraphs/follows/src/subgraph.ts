@@ -13,6 +13,7 @@ export const followsSubgraph = defineSubgraph({
   name: 'follows',
   typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
   env: {},
+  shardKeys: { ...FollowStore.shardKeys, ...UserDirectory.shardKeys },
   async setup({ db, outbox, logger }) {
     const store = await FollowStore.open(db, outbox.notify);
     const directory = await UserDirectory.open(db);

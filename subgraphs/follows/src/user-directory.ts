@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection, Db } from 'mongodb';
-import { parseObjectId, upsertOne, type ObjectId } from '@micropost/mongo';
+import { parseObjectId, shardBy, upsertOne, type ObjectId, type ShardKeys } from '@micropost/mongo';
 
 /**
  * A user this subgraph knows exists: its projection of `user.registered` (it never reads the
- * users database). Shard key in a sharded cluster: `{ _id: "hashed" }` (every lookup is by id).
+ * users database). Where it lives in a sharded cluster: `UserDirectory.shardKeys`.
  */
 export interface KnownUserDocument {
   /** The user's id. */
@@ -36,6 +36,10 @@ export class UserDirectory {
     this.recentMs = options.recentMs ?? DEFAULT_RECENT_MS;
     this.waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   }
+
+  static readonly shardKeys: ShardKeys = {
+    known_users: shardBy({ _id: 'hashed' }, 'looked up and recorded by user id only'),
+  };
 
   /** `known_users` is only ever read by `_id`: the default index serves it. */
   static async open(db: Db, options: UserDirectoryOptions = {}): Promise<UserDirectory> {

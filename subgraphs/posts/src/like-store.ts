@@ -1,14 +1,12 @@
 import type { Collection, Db } from 'mongodb';
 import { createEvent } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
-import { insertIfAbsent, parseObjectId, ObjectId } from '@micropost/mongo';
+import { insertIfAbsent, parseObjectId, ObjectId, shardBy, type ShardKeys } from '@micropost/mongo';
 import { NotFoundError } from '@micropost/server';
 import type { PostDocument, PostStore } from './post-store.ts';
 
 /**
- * One user's like of one post. Shard key in a sharded cluster: `{ postId: 1, userId: 1 }` — the
- * unique index below must start with the shard key, and every access names the post (a post's
- * likes, or a viewer's likes among a page of posts: `postId: { $in }`).
+ * One user's like of one post. Where it lives in a sharded cluster: `LikeStore.shardKeys`.
  *
  * Life cycle, so a crash between the like write and the count write can be repaired:
  * inserted `counted: false` → post's `likeCount` +1 (with `post.liked`) → `counted: true`;
@@ -41,6 +39,14 @@ export class LikeStore {
     private readonly logger: Logger,
   ) {}
 
+  static readonly shardKeys: ShardKeys = {
+    likes: shardBy(
+      { postId: 1, userId: 1 },
+      "every access names the post (its likes, a viewer's likes among a page: postId $in); ranged, as the unique " +
+        "index must start with the key; userId lets a viral post's chunk split",
+    ),
+  };
+
   static async open(db: Db, posts: PostStore, logger: Logger): Promise<LikeStore> {
     const likes = db.collection<LikeDocument>('likes');
     // One like per user and post, enforced by the database, not by a read-then-write.
@@ -67,10 +73,10 @@ export class LikeStore {
     );
     switch (change.outcome) {
       case 'changed':
-        await this.likes.updateOne({ _id: like._id, counted: false }, { $set: { counted: true } });
+        await this.likes.updateOne({ _id: like._id, postId: post._id, counted: false }, { $set: { counted: true } });
         return change.post;
       case 'gone':
-        await this.likes.deleteOne({ _id: like._id });
+        await this.likes.deleteOne({ _id: like._id, postId: post._id });
         throw new NotFoundError('There is no such post.');
       case 'unchanged':
         // The like is stored; the reconciler counts it once it is STUCK_AFTER_MS old.
@@ -100,10 +106,10 @@ export class LikeStore {
     );
     switch (change.outcome) {
       case 'changed':
-        await this.likes.deleteOne({ _id: claimed._id });
+        await this.likes.deleteOne({ _id: claimed._id, postId: post._id });
         return change.post;
       case 'gone':
-        await this.likes.deleteOne({ _id: claimed._id });
+        await this.likes.deleteOne({ _id: claimed._id, postId: post._id });
         throw new NotFoundError('There is no such post.');
       case 'unchanged':
         this.logger.warn(

@@ -7,15 +7,11 @@ import {
   type EventEnvelope,
   type OutboxFields,
 } from '@micropost/events';
-import { findByIds, parseObjectId, ObjectId, upsertOne } from '@micropost/mongo';
+import { findByIds, parseObjectId, ObjectId, shardBy, upsertOne, type ShardKeys } from '@micropost/mongo';
 import { findPagesByParent, olderThan, type Page } from '@micropost/server';
 
 /**
- * A post. Shard key in a sharded cluster: `{ authorId: "hashed", _id: 1 }`: authors spread evenly
- * over the shards, one author's posts sit together (so `User.posts`, the hot per-author list, is a
- * targeted query) and a prolific author's chunk can still split on `_id`. Every write names
- * `authorId` as well as `_id`, so writes are targeted too; lookups by id alone (`post(id)`, entity
- * references) are broadcast — cheap for a batch, and the price of keeping author lists local.
+ * A post. Where it lives in a sharded cluster: `PostStore.shardKeys`.
  *
  * A deleted post is a tombstone (`tombstone: true`) until the outbox relay has published its
  * `post.deleted` event and removes it; every read leaves tombstones out.
@@ -33,7 +29,7 @@ export interface PostDocument extends Partial<OutboxFields> {
 
 /**
  * A per-author counter, so `User.postCount` is one indexed read per batch of authors instead of a
- * count scan. Shard key: `{ _id: "hashed" }` (every access is by author id).
+ * count scan.
  */
 export interface AuthorDocument {
   /** The author's user id (hex). */
@@ -62,6 +58,14 @@ export class PostStore {
     readonly authors: Collection<AuthorDocument>,
     private readonly afterWrite: () => void,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    posts: shardBy(
+      { _id: 'hashed' },
+      'home feeds, search and post(id) resolve posts by _id batches (the hot path); User.posts by author is the one broadcast',
+    ),
+    authors: shardBy({ _id: 'hashed' }, 'read and counted by author id only'),
+  };
 
   static async open(db: Db, afterWrite: () => void): Promise<PostStore> {
     const posts = db.collection<PostDocument>('posts');

@@ -11,6 +11,7 @@ export const postsSubgraph = defineSubgraph({
   name: 'posts',
   typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
   env: {},
+  shardKeys: { ...PostStore.shardKeys, ...LikeStore.shardKeys },
   async setup({ db, outbox, logger }) {
     const posts = await PostStore.open(db, outbox.notify);
     const likes = await LikeStore.open(db, posts, logger);

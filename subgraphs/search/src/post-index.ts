@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { insertMissing } from '@micropost/mongo';
+import { insertMissing, shardBy, type ShardKeys } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
 import type { PostPosition } from './query-rules.ts';
 import { containsTerm, joinTerms, postTerms } from './tokenize.ts';
@@ -26,7 +26,7 @@ import { deleteIds, walkKeys } from './walk.ts';
  * MAX_EXAMINED_PER_PAGE postings were examined; then the page may be short, with hasNextPage and a
  * cursor where the walk stopped.
  *
- * Shard keys at scale: `post_tokens` `{ term: 1, _id: 1 }`, `posts` `{ _id: "hashed" }`.
+ * Where each lives in a sharded cluster: `PostIndex.shardKeys`.
  */
 
 export interface PostDocument {
@@ -75,6 +75,14 @@ export class PostIndex {
     readonly tokens: Collection<TokenDocument>,
     readonly maxExamined: number,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    post_tokens: shardBy(
+      { term: 1, _id: 1 },
+      "a query walks one term's postings; _id (which starts with the term) lets a trending tag's chunk split",
+    ),
+    posts: shardBy({ _id: 'hashed' }, 'read and written by post id only'),
+  };
 
   static async open(db: Db, options: PostIndexOptions = {}): Promise<PostIndex> {
     const tokens = db.collection<TokenDocument>('post_tokens');

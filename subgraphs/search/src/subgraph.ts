@@ -12,6 +12,7 @@ export const searchSubgraph = defineSubgraph({
   name: 'search',
   typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
   env: {},
+  shardKeys: { ...PostIndex.shardKeys, ...UserIndex.shardKeys },
   async setup({ db, logger }) {
     const posts = await PostIndex.open(db);
     const users = await UserIndex.open(db);

@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { insertMissing } from '@micropost/mongo';
+import { insertMissing, shardBy, type ShardKeys } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
@@ -24,7 +24,7 @@ import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
  * change in another process never shows. At most MAX_EXAMINED_PER_PAGE tokens are examined for one
  * page; then the page ends early with a cursor.
  *
- * Shard keys at scale: `user_tokens` `{ prefix: 1, _id: 1 }`, `users` `{ _id: "hashed" }`.
+ * Where each lives in a sharded cluster: `UserIndex.shardKeys`.
  */
 
 export interface IndexedUser {
@@ -77,6 +77,14 @@ export class UserIndex {
     readonly tokens: Collection<TokenDocument>,
     readonly maxExamined: number,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    user_tokens: shardBy(
+      { prefix: 1, _id: 1 },
+      "a query walks one prefix's tokens; _id (which starts with the prefix) lets a one-letter prefix's chunk split",
+    ),
+    users: shardBy({ _id: 'hashed' }, 'written and confirmed by user id; the exact-handle lookup is the one broadcast'),
+  };
 
   static async open(db: Db, options: UserIndexOptions = {}): Promise<UserIndex> {
     const users = db.collection<IndexedUser>('users');

@@ -1,13 +1,9 @@
 import type { Collection, Db } from 'mongodb';
 import { createEvent, ensureOutboxIndex, outboxFields, withOutbox, type OutboxFields } from '@micropost/events';
-import { findByIds, insertIfAbsent, parseObjectId, ObjectId } from '@micropost/mongo';
+import { findByIds, insertIfAbsent, parseObjectId, ObjectId, unsharded, type ShardKeys } from '@micropost/mongo';
 import { ConflictError, NotFoundError } from '@micropost/server';
 
-/**
- * An account. Shard key in a sharded cluster: `{ _id: "hashed" }` (every lookup is by id or by
- * the unique handle, which a hashed `_id` key cannot enforce: handles then need their own
- * collection keyed by handle).
- */
+/** An account. Where it lives in a sharded cluster: `UserStore.shardKeys`. */
 export interface UserDocument extends Partial<OutboxFields> {
   _id: ObjectId;
   /** Lowercase, unique. */
@@ -36,6 +32,14 @@ export class UserStore {
     readonly users: Collection<UserDocument>,
     private readonly afterWrite: () => void,
   ) {}
+
+  static readonly shardKeys: ShardKeys = {
+    users: unsharded(
+      'looked up by _id (entity batches) and by the unique handle (login): a hashed _id key cannot keep the handle ' +
+        'unique and a handle key would broadcast every _id batch; one small document per account fits one shard ' +
+        'into the tens of millions (beyond: a `handles` collection keyed by handle, then _id hashed)',
+    ),
+  };
 
   static async open(db: Db, afterWrite: () => void): Promise<UserStore> {
     const users = db.collection<UserDocument>('users');

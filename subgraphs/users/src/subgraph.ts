@@ -11,6 +11,7 @@ import { UserStore } from './store.ts';
 export const usersSubgraph = defineSubgraph({
   name: 'users',
   typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  shardKeys: UserStore.shardKeys,
   env: { JWT_SECRET: authEnv.JWT_SECRET, TOKEN_TTL_SECONDS: authEnv.TOKEN_TTL_SECONDS },
   async setup({ db, env, outbox }) {
     const store = await UserStore.open(db, outbox.notify);
