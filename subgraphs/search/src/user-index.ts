@@ -61,6 +61,10 @@ export interface UserSearchResult {
   readonly resumeAt: UserPosition | null;
 }
 
+/** What a query reads of a profile: enough to confirm a token (not the token list). */
+const CONFIRM_FIELDS = { handle: 1, w: 1 } as const;
+type ConfirmedUser = Pick<IndexedUser, '_id' | 'handle' | 'w'>;
+
 const matchesAll = (w: string, words: readonly string[]) => words.every((word) => containsPrefix(w, word));
 const tokenId = (prefix: string, handle: string, userId: string, revision: number) =>
   `${prefix} ${handle} ${userId} ${revision}`;
@@ -133,14 +137,16 @@ export class UserIndex {
   ): Promise<UserSearchResult> {
     const longest = words.reduce((a, b) => (characterCount(b) > characterCount(a) ? b : a));
     const prefix = [...longest].slice(0, MAX_PREFIX_LENGTH).join('');
-    const hits: UserHit[] = [];
-    if (after === null && handle !== null) {
-      const exact = await this.users.findOne({ handle });
-      if (exact && matchesAll(exact.w, words)) hits.push({ id: exact._id, handle, exact: true });
-    }
-    const { kept, stoppedAt } = await walkKeys<TokenDocument>({
-      want: first + 1 - hits.length,
+    // The exact match is looked up while the tokens are read: one round trip of latency, not two.
+    const exactLookup =
+      after === null && handle !== null
+        ? this.users.findOne({ handle }, { projection: CONFIRM_FIELDS })
+        : Promise.resolve(null);
+    const walk = walkKeys<TokenDocument>({
+      want: first + 1,
       budget: Math.max(first + 1, this.maxExamined),
+      // One word: every token of the prefix matches, only a stale one (rare) is dropped, so read just the page.
+      readAhead: words.length === 1 ? 0 : READ_BATCH,
       start: after === null || after.exact ? null : afterHandle(prefix, after.handle),
       read: (from, limit) =>
         this.tokens
@@ -148,22 +154,34 @@ export class UserIndex {
           .sort({ _id: 1 })
           .limit(limit)
           .toArray(),
-      keep: async (batch) => {
+      keep: async (batch, needed) => {
         // The exact match is ranked first, never again in handle order.
         const candidates = batch.filter((token) => token.h !== handle && matchesAll(token.w, words));
-        if (candidates.length === 0) return [];
-        const current = new Map<string, IndexedUser>();
-        const ids = [...new Set(candidates.map((token) => token.userId))];
-        for (let start = 0; start < ids.length; start += READ_BATCH)
-          for (const user of await this.users.find({ _id: { $in: ids.slice(start, start + READ_BATCH) } }).toArray())
+        // Confirmed against the profiles in order, only as many as still needed per read (a few
+        // more when one was stale), so a page confirms about its own size.
+        const confirmed = new Set<TokenDocument>();
+        let next = 0;
+        while (next < candidates.length && confirmed.size < needed) {
+          const chunk = candidates.slice(next, next + Math.min(READ_BATCH, needed - confirmed.size));
+          next += chunk.length;
+          const ids = [...new Set(chunk.map((token) => token.userId))];
+          const current = new Map<string, ConfirmedUser>();
+          for (const user of await this.users.find({ _id: { $in: ids } }, { projection: CONFIRM_FIELDS }).toArray())
             current.set(user._id, user);
-        return candidates.filter((token) => {
-          const user = current.get(token.userId);
-          return user !== undefined && user.handle === token.h && matchesAll(user.w, words);
-        });
+          for (const token of chunk) {
+            const user = current.get(token.userId);
+            if (user !== undefined && user.handle === token.h && matchesAll(user.w, words)) confirmed.add(token);
+          }
+        }
+        return candidates.filter((token) => confirmed.has(token));
       },
     });
+    const [exact, { kept, stoppedAt }] = await Promise.all([exactLookup, walk]);
+    const hits: UserHit[] = [];
+    if (exact && handle !== null && matchesAll(exact.w, words)) hits.push({ id: exact._id, handle, exact: true });
     hits.push(...kept.map((token) => ({ id: token.userId, handle: token.h, exact: false })));
+    // The walk wanted first + 1 others; with the exact match in front, one of them is surplus.
+    hits.splice(first + 1);
     return { hits, resumeAt: stoppedAt && { exact: false, handle: stoppedAt.h } };
   }
 }

@@ -6,6 +6,7 @@ import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { PostIndex } from '../src/post-index.ts';
+import { UserIndex } from '../src/user-index.ts';
 import { allPages, newId, postIds, SEARCH_POSTS, SEARCH_USERS, userIds } from './helpers.ts';
 
 let services: TestServices;
@@ -139,6 +140,37 @@ describe('searchUsers', () => {
     bob = await registerUser('bob_smith', 'Robert Smith');
     emile = await registerUser('zola', 'Émile Zola');
     await registerUser('malice', 'Mal Ice');
+  });
+
+  it('confirms each hit against its profile, reading and confirming about one page', async () => {
+    const client = new MongoClient(services.mongoUrl, { monitorCommands: true });
+    const finds: { find: string; limit?: number; filter: { _id?: { $in?: string[] } } }[] = [];
+    client.on('commandStarted', (event) => {
+      if (event.commandName === 'find') finds.push(event.command as (typeof finds)[number]);
+    });
+    try {
+      const index = await UserIndex.open(client.db(`${services.dbPrefix}search_confirm`));
+      for (let i = 0; i < 12; i++) await index.apply(`u${i}`, `conf${String(i).padStart(2, '0')}`, 'Con Firm', 1);
+      // A token left behind under an old handle (as by a rename in another process, between its
+      // writes): it sorts among the first page but must not show.
+      await index.tokens.insertOne({
+        _id: 'conf conf02z u5 1',
+        prefix: 'conf',
+        userId: 'u5',
+        h: 'conf02z',
+        w: ' conf02z ',
+      });
+      finds.length = 0;
+      const { hits, resumeAt } = await index.search(['conf'], null, 5, null);
+      expect(hits.map((hit) => hit.id)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
+      expect(resumeAt).toBeNull();
+      const tokenReads = finds.filter((command) => command.find === 'user_tokens');
+      expect(tokenReads.map((command) => command.limit)).toEqual([6, 1]);
+      const confirmed = finds.flatMap((command) => (command.find === 'users' ? (command.filter._id?.$in ?? []) : []));
+      expect(confirmed).toEqual(['u0', 'u1', 'u2', 'u5', 'u3', 'u4', 'u5']);
+    } finally {
+      await client.close();
+    }
   });
 
   it('finds by handle prefix, exact handle first, then by handle', async () => {
