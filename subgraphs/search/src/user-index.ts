@@ -1,6 +1,7 @@
-import type { Collection, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { insertMissing } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
+import { Batcher } from './batcher.ts';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
 import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
@@ -10,8 +11,8 @@ import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
  * (prefix, user), read by equality on `prefix` in `_id` order.
  *
  * - `user_tokens` `{ _id: "<prefix> <handle> <userId> <revision>", prefix, userId, h, w }`: the
- *                 users with a word starting with `prefix` (every prefix of 1–20 characters of
- *                 every word); `_id` ascending within a prefix is handle order. `w` is the user's
+ *                 users with a word starting with `prefix` (every prefix of 1–20 letters or digits
+ *                 of every word); `_id` ascending within a prefix is handle order. `w` is the user's
  *                 words (`" a b c "`) for the other words of a query. Index `{ prefix: 1, _id: 1 }`.
  * - `users`       `{ _id: userId, handle, displayName, revision, w, tokens, stale }`: the profile as
  *                 last indexed and the `_id`s of its tokens. `revision` (1 for `user.registered`)
@@ -19,10 +20,14 @@ import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
  *                 after a change, so a crash mid-way is finished by the redelivery. Index `{ handle: 1 }`
  *                 (the exact-handle match ranked first).
  *
- * A query reads the tokens of its longest word in handle order, keeps those matching every word and
- * confirms them against `users` in one read per batch, so a token left behind by a concurrent
- * change in another process never shows. At most MAX_EXAMINED_PER_PAGE tokens are examined for one
- * page; then the page ends early with a cursor.
+ * Events are applied in batches (those in flight together): one read of the profiles, one insert
+ * of the new tokens, one bulk write of the profiles, then the removal of renamed-away tokens.
+ *
+ * A query reads the tokens of its longest word in handle order (a one-word query: just the page),
+ * keeps those matching every word and confirms them against `users`, only as many as the page
+ * still needs per read, so a token left behind by a concurrent change in another process never
+ * shows. The exact-handle match is read alongside. At most MAX_EXAMINED_PER_PAGE tokens are
+ * examined for one page; then the page ends early with a cursor.
  *
  * Shard keys at scale: `user_tokens` `{ prefix: 1, _id: 1 }`, `users` `{ _id: "hashed" }`.
  */
@@ -36,6 +41,13 @@ export interface IndexedUser {
   w: string;
   tokens: string[];
   stale: string[];
+}
+
+interface ProfileRevision {
+  readonly userId: string;
+  readonly handle: string;
+  readonly displayName: string;
+  readonly revision: number;
 }
 
 interface TokenDocument {
@@ -90,39 +102,85 @@ export class UserIndex {
     return new UserIndex(users, tokens, options.maxExamined ?? MAX_EXAMINED_PER_PAGE);
   }
 
-  /** Indexes this revision of a profile unless a newer one is indexed already; idempotent. */
-  async apply(userId: string, handle: string, displayName: string, revision: number): Promise<void> {
-    const current = await this.users.findOne({ _id: userId });
-    if (current && current.revision > revision) return;
-    if (current && current.revision === revision) {
-      // A replay: the new tokens were written before the profile; only the cleanup may be unfinished.
-      if (current.stale.length > 0) await this.#clean(userId, current.stale);
-      return;
-    }
-    const words = userWords(handle, displayName);
-    const w = joinTerms(words);
-    const tokens = prefixesOf(words).map((prefix) => ({
-      _id: tokenId(prefix, handle, userId, revision),
-      prefix,
-      userId,
-      h: handle,
-      w,
-    }));
-    await insertMissing(this.tokens, tokens);
-    const ids = tokens.map((token) => token._id);
-    const kept = new Set(ids);
-    const stale = [...new Set([...(current?.tokens ?? []), ...(current?.stale ?? [])])].filter((id) => !kept.has(id));
-    await this.users.updateOne(
-      { _id: userId },
-      { $set: { handle, displayName, revision, w, tokens: ids, stale } },
-      { upsert: true },
-    );
-    if (stale.length > 0) await this.#clean(userId, stale);
+  /**
+   * Indexes this revision of a profile unless a newer one is indexed already; idempotent. Calls
+   * made while a batch is written are applied together in the next (see Batcher).
+   */
+  apply(userId: string, handle: string, displayName: string, revision: number): Promise<void> {
+    return this.#batcher.add({ userId, handle, displayName, revision });
   }
 
-  async #clean(userId: string, stale: readonly string[]): Promise<void> {
-    await deleteIds(this.tokens, stale);
-    await this.users.updateOne({ _id: userId }, { $set: { stale: [] } });
+  readonly #batcher = new Batcher<ProfileRevision>((changes) => this.#applyAll(changes), READ_BATCH);
+
+  /** Rounds of one change per user, in call order (a user's events are serialized by the consumer anyway). */
+  async #applyAll(changes: ProfileRevision[]): Promise<void> {
+    let rest = changes;
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const round: ProfileRevision[] = [];
+      const later: ProfileRevision[] = [];
+      for (const change of rest) {
+        (seen.has(change.userId) ? later : round).push(change);
+        seen.add(change.userId);
+      }
+      await this.#applyRound(round);
+      rest = later;
+    }
+  }
+
+  /**
+   * One read of the profiles, one insert of every new token, one bulk write of the profiles, and
+   * (after renames) one delete of the old tokens: the same steps, in the same order, as for one
+   * profile, so a crash between two leaves what the redelivery finishes.
+   */
+  async #applyRound(changes: readonly ProfileRevision[]): Promise<void> {
+    const current = new Map<string, IndexedUser>();
+    for (const user of await this.users.find({ _id: { $in: changes.map((change) => change.userId) } }).toArray())
+      current.set(user._id, user);
+    const tokens: TokenDocument[] = [];
+    const profiles: AnyBulkWriteOperation<IndexedUser>[] = [];
+    const cleanups: { userId: string; stale: string[] }[] = [];
+    for (const { userId, handle, displayName, revision } of changes) {
+      const indexed = current.get(userId);
+      if (indexed && indexed.revision > revision) continue;
+      if (indexed && indexed.revision === revision) {
+        // A replay: the new tokens were written before the profile; only the cleanup may be unfinished.
+        if (indexed.stale.length > 0) cleanups.push({ userId, stale: indexed.stale });
+        continue;
+      }
+      const words = userWords(handle, displayName);
+      const w = joinTerms(words);
+      const own = prefixesOf(words).map((prefix) => ({
+        _id: tokenId(prefix, handle, userId, revision),
+        prefix,
+        userId,
+        h: handle,
+        w,
+      }));
+      tokens.push(...own);
+      const ids = own.map((token) => token._id);
+      const kept = new Set(ids);
+      const stale = [...new Set([...(indexed?.tokens ?? []), ...(indexed?.stale ?? [])])].filter((id) => !kept.has(id));
+      profiles.push({
+        updateOne: {
+          filter: { _id: userId },
+          update: { $set: { handle, displayName, revision, w, tokens: ids, stale } },
+          upsert: true,
+        },
+      });
+      if (stale.length > 0) cleanups.push({ userId, stale });
+    }
+    await insertMissing(this.tokens, tokens);
+    if (profiles.length > 0) await this.users.bulkWrite(profiles, { ordered: false });
+    if (cleanups.length === 0) return;
+    await deleteIds(
+      this.tokens,
+      cleanups.flatMap((cleanup) => cleanup.stale),
+    );
+    await this.users.bulkWrite(
+      cleanups.map(({ userId }) => ({ updateOne: { filter: { _id: userId }, update: { $set: { stale: [] } } } })),
+      { ordered: false },
+    );
   }
 
   /**
