@@ -173,6 +173,32 @@ describe('searchUsers', () => {
     }
   });
 
+  it('indexes profiles arriving together in a few commands, each user ending at its latest revision', async () => {
+    const client = new MongoClient(services.mongoUrl, { monitorCommands: true });
+    let commands = 0;
+    client.on('commandStarted', () => commands++);
+    try {
+      const index = await UserIndex.open(client.db(`${services.dbPrefix}search_batch`));
+      commands = 0;
+      await Promise.all([
+        ...Array.from({ length: 40 }, (_, i) => index.apply(`b${i}`, `batch${i}`, 'Batch Person', 1)),
+        // Two revisions of one user in one batch: applied in call order, the rename's old tokens removed.
+        index.apply('r', 'renamer', 'Old Name', 1),
+        index.apply('r', 'renamer', 'New Name', 2),
+      ]);
+      // Profiles read, tokens inserted, profiles written: per round, not per event (two rounds: 'r' twice).
+      expect(commands).toBeLessThanOrEqual(8);
+      const page = await index.search(['batch'], null, 100, null);
+      expect(page.hits).toHaveLength(40);
+      expect((await index.search(['new'], null, 5, null)).hits.map((hit) => hit.id)).toEqual(['r']);
+      expect((await index.search(['old'], null, 5, null)).hits).toEqual([]);
+      expect(await index.tokens.countDocuments({ userId: 'r', prefix: 'old' })).toBe(0);
+      expect(await index.users.findOne({ _id: 'r' })).toMatchObject({ revision: 2, stale: [] });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('finds by handle prefix, exact handle first, then by handle', async () => {
     await expectUsers('ali', [ali, alice, alicia]);
     expect(await userIds(graph.url, 'ALIC')).toEqual([alice, alicia]);
