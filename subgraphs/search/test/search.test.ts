@@ -105,6 +105,28 @@ describe('searchPosts', () => {
     expect(last.data!.searchPosts.pageInfo).toMatchObject({ hasNextPage: false });
   });
 
+  it('indexes posts arriving together in a few commands, and never one already deleted', async () => {
+    const client = new MongoClient(services.mongoUrl, { monitorCommands: true });
+    let commands = 0;
+    client.on('commandStarted', () => commands++);
+    try {
+      const index = await PostIndex.open(client.db(`${services.dbPrefix}search_post_batch`));
+      await index.remove('gone', new Date(T0));
+      commands = 0;
+      await Promise.all([
+        ...Array.from({ length: 30 }, (_, i) => index.add(`p${i}`, new Date(T0 + i * 1000), 'batched post')),
+        index.add('p3', new Date(T0 + 3000), 'batched post'),
+        index.add('gone', new Date(T0 + 60_000), 'batched post, deleted before'),
+      ]);
+      // Posts read, new ones claimed, tokens inserted, posts read again: per batch, not per event.
+      expect(commands).toBeLessThanOrEqual(4);
+      const page = await index.search(['batched'], 50, null);
+      expect(page.hits.map((hit) => hit.id)).toEqual(Array.from({ length: 30 }, (_, i) => `p${29 - i}`));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('keeps a page bounded when the words are common but rarely together', async () => {
     // The store itself, with a budget of 20 postings examined per page instead of 2,000.
     const client = new MongoClient(services.mongoUrl);
