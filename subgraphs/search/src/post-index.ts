@@ -1,10 +1,10 @@
 import type { Collection, Db } from 'mongodb';
 import { insertMissing } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
-import { Batcher } from './batcher.ts';
+import { Batcher, INDEX_BATCHING } from './batcher.ts';
 import type { PostPosition } from './query-rules.ts';
 import { containsTerm, joinTerms, postTerms } from './tokenize.ts';
-import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
+import { deleteIds, walkKeys } from './walk.ts';
 
 /**
  * The post index: one small document per (term, post), read by equality on `term` in `_id` order.
@@ -101,7 +101,7 @@ export class PostIndex {
     return this.#batcher.add({ postId, t, body });
   }
 
-  readonly #batcher = new Batcher<NewPost>((posts) => this.#addAll(posts), READ_BATCH);
+  readonly #batcher = new Batcher<NewPost>((posts) => this.#addAll(posts), INDEX_BATCHING);
 
   /**
    * The steps of one post, each once for the batch: read the posts, claim the new ones, insert

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { insertMissing } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
-import { Batcher } from './batcher.ts';
+import { Batcher, INDEX_BATCHING } from './batcher.ts';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
 import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
@@ -110,7 +110,7 @@ export class UserIndex {
     return this.#batcher.add({ userId, handle, displayName, revision });
   }
 
-  readonly #batcher = new Batcher<ProfileRevision>((changes) => this.#applyAll(changes), READ_BATCH);
+  readonly #batcher = new Batcher<ProfileRevision>((changes) => this.#applyAll(changes), INDEX_BATCHING);
 
   /** Rounds of one change per user, in call order (a user's events are serialized by the consumer anyway). */
   async #applyAll(changes: ProfileRevision[]): Promise<void> {
