@@ -36,7 +36,11 @@ client.on('commandSucceeded', (event) => {
   const begun = started.get(event.requestId);
   started.delete(event.requestId);
   if (log && begun) log.push({ ...begun, ms: event.duration });
+  if (begun) busy.set(begun.name, (busy.get(begun.name) ?? 0) + event.duration);
 });
+/** Milliseconds spent per command name (summed over concurrent commands). */
+const busy = new Map<string, number>();
+const busyReport = () => Object.fromEntries([...busy].map(([name, ms]) => [name, `${(ms / 1000).toFixed(1)} s`]));
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -72,13 +76,15 @@ try {
     };
   });
   counts.clear();
+  busy.clear();
   let t = performance.now();
   await pool(people, CONCURRENCY, (p) => users.apply(p.id, p.handle, p.displayName, 1));
   let seconds = (performance.now() - t) / 1000;
   console.log(
     `users: ${USERS} user.registered in ${seconds.toFixed(1)} s = ${(USERS / seconds).toFixed(0)} events/s; commands per event:`,
     Object.fromEntries([...counts].map(([name, n]) => [name, (n / USERS).toFixed(2)])),
-    `user_tokens: ${await users.tokens.estimatedDocumentCount()}`,
+    `user_tokens: ${await users.tokens.estimatedDocumentCount()}; time in commands:`,
+    busyReport(),
   );
 
   const bodies = Array.from({ length: POSTS }, (_, i) => {
@@ -90,12 +96,15 @@ try {
     return { id: `p${String(i).padStart(6, '0')}`, body: words.join(' '), createdAt: new Date(1.7e12 + i * 60_000) };
   });
   counts.clear();
+  busy.clear();
   t = performance.now();
   await pool(bodies, CONCURRENCY, (p) => posts.add(p.id, p.createdAt, p.body));
   seconds = (performance.now() - t) / 1000;
   console.log(
     `posts: ${POSTS} post.created in ${seconds.toFixed(1)} s = ${(POSTS / seconds).toFixed(0)} events/s; commands per event:`,
     Object.fromEntries([...counts].map(([name, n]) => [name, (n / POSTS).toFixed(2)])),
+    'time in commands:',
+    busyReport(),
   );
 
   const userQueries = FIRST.map((name) => name.slice(0, 3));

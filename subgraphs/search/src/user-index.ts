@@ -21,7 +21,8 @@ import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
  *                 (the exact-handle match ranked first).
  *
  * Events are applied in batches (those in flight together): one read of the profiles, one insert
- * of the new tokens, one bulk write of the profiles, then the removal of renamed-away tokens.
+ * of the new tokens, one insert of new profiles and one bulk update of changed ones, then the
+ * removal of renamed-away tokens.
  *
  * A query reads the tokens of its longest word in handle order (a one-word query: just the page),
  * keeps those matching every word and confirms them against `users`, only as many as the page
@@ -77,6 +78,11 @@ export interface UserSearchResult {
 const CONFIRM_FIELDS = { handle: 1, w: 1 } as const;
 type ConfirmedUser = Pick<IndexedUser, '_id' | 'handle' | 'w'>;
 
+/** Sets the profile unless the stored revision is this one or newer. */
+const newerRevision = (userId: string, profile: Omit<IndexedUser, '_id'>): AnyBulkWriteOperation<IndexedUser> => ({
+  updateOne: { filter: { _id: userId, revision: { $lt: profile.revision } }, update: { $set: profile } },
+});
+
 const matchesAll = (w: string, words: readonly string[]) => words.every((word) => containsPrefix(w, word));
 const tokenId = (prefix: string, handle: string, userId: string, revision: number) =>
   `${prefix} ${handle} ${userId} ${revision}`;
@@ -129,15 +135,16 @@ export class UserIndex {
   }
 
   /**
-   * One read of the profiles, one insert of every new token, one bulk write of the profiles, and
-   * (after renames) one delete of the old tokens: the same steps, in the same order, as for one
-   * profile, so a crash between two leaves what the redelivery finishes.
+   * One read of the profiles, one insert of every new token, one insert of the new profiles and one
+   * bulk update of the changed ones, and (after renames) one delete of the old tokens: the steps
+   * for one profile, in the same order, so a crash between two leaves what the redelivery finishes.
    */
   async #applyRound(changes: readonly ProfileRevision[]): Promise<void> {
     const current = new Map<string, IndexedUser>();
     for (const user of await this.users.find({ _id: { $in: changes.map((change) => change.userId) } }).toArray())
       current.set(user._id, user);
     const tokens: TokenDocument[] = [];
+    const created: IndexedUser[] = [];
     const profiles: AnyBulkWriteOperation<IndexedUser>[] = [];
     const cleanups: { userId: string; stale: string[] }[] = [];
     for (const { userId, handle, displayName, revision } of changes) {
@@ -161,16 +168,17 @@ export class UserIndex {
       const ids = own.map((token) => token._id);
       const kept = new Set(ids);
       const stale = [...new Set([...(indexed?.tokens ?? []), ...(indexed?.stale ?? [])])].filter((id) => !kept.has(id));
-      profiles.push({
-        updateOne: {
-          filter: { _id: userId },
-          update: { $set: { handle, displayName, revision, w, tokens: ids, stale } },
-          upsert: true,
-        },
-      });
+      const profile = { handle, displayName, revision, w, tokens: ids, stale };
+      // A new profile is inserted: an upsert costs FerretDB a query and a lock per statement.
+      if (!indexed) created.push({ _id: userId, ...profile });
+      else profiles.push(newerRevision(userId, profile));
       if (stale.length > 0) cleanups.push({ userId, stale });
     }
     await insertMissing(this.tokens, tokens);
+    const inserted = new Set(await insertMissing(this.users, created));
+    // Inserted meanwhile by another server: an update, unless that one is newer.
+    for (const { _id, ...profile } of created.filter((user) => !inserted.has(user)))
+      profiles.push(newerRevision(_id, profile));
     if (profiles.length > 0) await this.users.bulkWrite(profiles, { ordered: false });
     if (cleanups.length === 0) return;
     await deleteIds(
