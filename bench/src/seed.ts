@@ -79,7 +79,7 @@ function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-const FIRST = [
+export const FIRST = [
   'alice',
   'bob',
   'carol',
@@ -121,7 +121,7 @@ const FIRST = [
   'omar',
   'priya',
 ];
-const LAST = [
+export const LAST = [
   'smith',
   'jones',
   'garcia',
@@ -143,14 +143,14 @@ const LAST = [
   'santos',
   'berg',
 ];
-const WORDS = (
+export const WORDS = (
   'coffee morning rain sunset train city garden music concert guitar piano river mountain hiking bike ' +
   'code release bug deploy server database cache latency graph query schema rust typescript node ' +
   'football match goal team season coach pizza pasta dinner recipe bread market book novel chapter ' +
   'movie series episode weekend holiday beach snow winter summer spring autumn photo camera light ' +
   'news election policy climate energy solar wind ocean forest bird cat dog walk park friend family'
 ).split(' ');
-const TAGS = [
+export const TAGS = [
   '#micropost',
   '#graphql',
   '#coffee',

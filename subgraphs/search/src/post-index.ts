@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { insertMissing, shardBy, type ShardKeys } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
+import { Batcher, INDEX_BATCHING } from './batcher.ts';
 import type { PostPosition } from './query-rules.ts';
 import { containsTerm, joinTerms, postTerms } from './tokenize.ts';
 import { deleteIds, walkKeys } from './walk.ts';
@@ -20,6 +21,7 @@ import { deleteIds, walkKeys } from './walk.ts';
  *
  * No document grows with the number of posts: a post writes one token per distinct term (at most
  * 280 characters of body), in one unordered insert that skips those already there (idempotent).
+ * Posts arriving together are indexed as one batch: the same four commands for all of them.
  *
  * A query walks the postings of one term (the longest: long words are the rarest, in practice)
  * newest first and keeps those containing every term, until the page is full or
@@ -36,6 +38,13 @@ export interface PostDocument {
   /** Present while the post is indexed (and, on a deleted post, until its tokens are removed). */
   terms?: string[];
   deleted?: true;
+}
+
+interface NewPost {
+  readonly postId: string;
+  /** createdAt, epoch ms. */
+  readonly t: number;
+  readonly body: string;
 }
 
 interface TokenDocument {
@@ -90,22 +99,57 @@ export class PostIndex {
     return new PostIndex(db.collection<PostDocument>('posts'), tokens, options.maxExamined ?? MAX_EXAMINED_PER_PAGE);
   }
 
-  /** Indexes a post; idempotent, and a no-op for a post already deleted (tombstone). */
-  async add(postId: string, createdAt: Date, body: string): Promise<void> {
+  /**
+   * Indexes a post; idempotent, and a no-op for a post already deleted (tombstone). Calls made
+   * while a batch is written are indexed together in the next (see Batcher).
+   */
+  add(postId: string, createdAt: Date, body: string): Promise<void> {
     const t = createdAt.getTime();
-    if (!Number.isFinite(t)) throw new Error(`post ${postId} has an invalid createdAt`);
-    const current = await this.posts.findOne({ _id: postId });
-    if (current?.deleted) return;
-    const terms = postTerms(body);
+    if (!Number.isFinite(t)) return Promise.reject(new Error(`post ${postId} has an invalid createdAt`));
+    return this.#batcher.add({ postId, t, body });
+  }
+
+  readonly #batcher = new Batcher<NewPost>((posts) => this.#addAll(posts), INDEX_BATCHING);
+
+  /**
+   * The steps of one post, each once for the batch: read the posts, claim the new ones, insert
+   * every token, read the posts again for a delete that came in between.
+   */
+  async #addAll(batch: NewPost[]): Promise<void> {
+    // One entry per post (a replay in the same batch changes nothing).
+    const posts = [...new Map(batch.map((post) => [post.postId, post])).values()];
+    const ids = posts.map((post) => post.postId);
+    const current = await this.#read(ids);
+    const live = posts.filter((post) => !current.get(post.postId)?.deleted);
+    const indexed = live.map((post) => ({ ...post, terms: postTerms(post.body) }));
     // Claim first: a concurrent delete (another process) then either sees these terms or we see its tombstone below.
-    if (!current) await this.posts.updateOne({ _id: postId }, { $setOnInsert: { t, terms } }, { upsert: true });
-    const w = joinTerms(terms);
+    const claims = indexed.filter((post) => !current.has(post.postId));
+    if (claims.length > 0)
+      await this.posts.bulkWrite(
+        claims.map(({ postId, t, terms }) => ({
+          updateOne: { filter: { _id: postId }, update: { $setOnInsert: { t, terms } }, upsert: true },
+        })),
+        { ordered: false },
+      );
     await insertMissing(
       this.tokens,
-      terms.map((term) => ({ _id: tokenId(term, t, postId), term, t, w })),
+      indexed.flatMap(({ postId, t, terms }) => {
+        const w = joinTerms(terms);
+        return terms.map((term) => ({ _id: tokenId(term, t, postId), term, t, w }));
+      }),
     );
-    const after = await this.posts.findOne({ _id: postId });
-    if (after?.deleted) await this.#removeTokens(postId, t, terms);
+    if (indexed.length === 0) return;
+    const after = await this.#read(indexed.map((post) => post.postId));
+    const deleted = indexed.filter((post) => after.get(post.postId)?.deleted);
+    await deleteIds(
+      this.tokens,
+      deleted.flatMap(({ postId, t, terms }) => terms.map((term) => tokenId(term, t, postId))),
+    );
+  }
+
+  async #read(ids: readonly string[]): Promise<Map<string, PostDocument>> {
+    const found = await this.posts.find({ _id: { $in: [...ids] } }).toArray();
+    return new Map(found.map((post) => [post._id, post]));
   }
 
   /** Removes a post from the index, leaving a tombstone; idempotent, and works before the post was ever indexed. */

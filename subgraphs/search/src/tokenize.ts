@@ -74,13 +74,21 @@ export function handleOf(query: string): string | null {
   return /^[a-z0-9_]{3,30}$/.test(candidate) ? candidate : null;
 }
 
-/** Every prefix (1..MAX_PREFIX_LENGTH characters) of every word, each once. */
+const WORD_CHARACTER = /^[\p{L}\p{N}]$/u;
+
+/**
+ * Every prefix (1..MAX_PREFIX_LENGTH characters) of every word, each once, up to the first
+ * character that is not a letter or digit: a query word never holds one, so such a prefix (the
+ * whole handle "bob_smith" past "bob") could never be asked for; its parts are words of their own.
+ */
 export function prefixesOf(wordList: readonly string[]): string[] {
   const prefixes = new Set<string>();
   for (const word of wordList) {
     const chars = [...word];
-    for (let length = 1; length <= Math.min(chars.length, MAX_PREFIX_LENGTH); length++)
+    for (let length = 1; length <= Math.min(chars.length, MAX_PREFIX_LENGTH); length++) {
+      if (!WORD_CHARACTER.test(chars[length - 1]!)) break;
       prefixes.add(chars.slice(0, length).join(''));
+    }
   }
   return [...prefixes];
 }

@@ -1,6 +1,7 @@
-import type { Collection, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { insertMissing, shardBy, type ShardKeys } from '@micropost/mongo';
 import { characterCount } from '@micropost/server';
+import { Batcher, INDEX_BATCHING } from './batcher.ts';
 import type { UserPosition } from './query-rules.ts';
 import { containsPrefix, joinTerms, MAX_PREFIX_LENGTH, prefixesOf, userWords } from './tokenize.ts';
 import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
@@ -10,8 +11,8 @@ import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
  * (prefix, user), read by equality on `prefix` in `_id` order.
  *
  * - `user_tokens` `{ _id: "<prefix> <handle> <userId> <revision>", prefix, userId, h, w }`: the
- *                 users with a word starting with `prefix` (every prefix of 1–20 characters of
- *                 every word); `_id` ascending within a prefix is handle order. `w` is the user's
+ *                 users with a word starting with `prefix` (every prefix of 1–20 letters or digits
+ *                 of every word); `_id` ascending within a prefix is handle order. `w` is the user's
  *                 words (`" a b c "`) for the other words of a query. Index `{ prefix: 1, _id: 1 }`.
  * - `users`       `{ _id: userId, handle, displayName, revision, w, tokens, stale }`: the profile as
  *                 last indexed and the `_id`s of its tokens. `revision` (1 for `user.registered`)
@@ -19,10 +20,15 @@ import { deleteIds, READ_BATCH, walkKeys } from './walk.ts';
  *                 after a change, so a crash mid-way is finished by the redelivery. Index `{ handle: 1 }`
  *                 (the exact-handle match ranked first).
  *
- * A query reads the tokens of its longest word in handle order, keeps those matching every word and
- * confirms them against `users` in one read per batch, so a token left behind by a concurrent
- * change in another process never shows. At most MAX_EXAMINED_PER_PAGE tokens are examined for one
- * page; then the page ends early with a cursor.
+ * Events are applied in batches (those in flight together): one read of the profiles, one insert
+ * of the new tokens, one insert of new profiles and one bulk update of changed ones, then the
+ * removal of renamed-away tokens.
+ *
+ * A query reads the tokens of its longest word in handle order (a one-word query: just the page),
+ * keeps those matching every word and confirms them against `users`, only as many as the page
+ * still needs per read, so a token left behind by a concurrent change in another process never
+ * shows. The exact-handle match is read alongside. At most MAX_EXAMINED_PER_PAGE tokens are
+ * examined for one page; then the page ends early with a cursor.
  *
  * Where each lives in a sharded cluster: `UserIndex.shardKeys`.
  */
@@ -36,6 +42,13 @@ export interface IndexedUser {
   w: string;
   tokens: string[];
   stale: string[];
+}
+
+interface ProfileRevision {
+  readonly userId: string;
+  readonly handle: string;
+  readonly displayName: string;
+  readonly revision: number;
 }
 
 interface TokenDocument {
@@ -60,6 +73,15 @@ export interface UserSearchResult {
   /** Where the walk stopped when its budget ran out before `first + 1` hits; null when it saw everything. */
   readonly resumeAt: UserPosition | null;
 }
+
+/** What a query reads of a profile: enough to confirm a token (not the token list). */
+const CONFIRM_FIELDS = { handle: 1, w: 1 } as const;
+type ConfirmedUser = Pick<IndexedUser, '_id' | 'handle' | 'w'>;
+
+/** Sets the profile unless the stored revision is this one or newer. */
+const newerRevision = (userId: string, profile: Omit<IndexedUser, '_id'>): AnyBulkWriteOperation<IndexedUser> => ({
+  updateOne: { filter: { _id: userId, revision: { $lt: profile.revision } }, update: { $set: profile } },
+});
 
 const matchesAll = (w: string, words: readonly string[]) => words.every((word) => containsPrefix(w, word));
 const tokenId = (prefix: string, handle: string, userId: string, revision: number) =>
@@ -94,39 +116,87 @@ export class UserIndex {
     return new UserIndex(users, tokens, options.maxExamined ?? MAX_EXAMINED_PER_PAGE);
   }
 
-  /** Indexes this revision of a profile unless a newer one is indexed already; idempotent. */
-  async apply(userId: string, handle: string, displayName: string, revision: number): Promise<void> {
-    const current = await this.users.findOne({ _id: userId });
-    if (current && current.revision > revision) return;
-    if (current && current.revision === revision) {
-      // A replay: the new tokens were written before the profile; only the cleanup may be unfinished.
-      if (current.stale.length > 0) await this.#clean(userId, current.stale);
-      return;
-    }
-    const words = userWords(handle, displayName);
-    const w = joinTerms(words);
-    const tokens = prefixesOf(words).map((prefix) => ({
-      _id: tokenId(prefix, handle, userId, revision),
-      prefix,
-      userId,
-      h: handle,
-      w,
-    }));
-    await insertMissing(this.tokens, tokens);
-    const ids = tokens.map((token) => token._id);
-    const kept = new Set(ids);
-    const stale = [...new Set([...(current?.tokens ?? []), ...(current?.stale ?? [])])].filter((id) => !kept.has(id));
-    await this.users.updateOne(
-      { _id: userId },
-      { $set: { handle, displayName, revision, w, tokens: ids, stale } },
-      { upsert: true },
-    );
-    if (stale.length > 0) await this.#clean(userId, stale);
+  /**
+   * Indexes this revision of a profile unless a newer one is indexed already; idempotent. Calls
+   * made while a batch is written are applied together in the next (see Batcher).
+   */
+  apply(userId: string, handle: string, displayName: string, revision: number): Promise<void> {
+    return this.#batcher.add({ userId, handle, displayName, revision });
   }
 
-  async #clean(userId: string, stale: readonly string[]): Promise<void> {
-    await deleteIds(this.tokens, stale);
-    await this.users.updateOne({ _id: userId }, { $set: { stale: [] } });
+  readonly #batcher = new Batcher<ProfileRevision>((changes) => this.#applyAll(changes), INDEX_BATCHING);
+
+  /** Rounds of one change per user, in call order (a user's events are serialized by the consumer anyway). */
+  async #applyAll(changes: ProfileRevision[]): Promise<void> {
+    let rest = changes;
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const round: ProfileRevision[] = [];
+      const later: ProfileRevision[] = [];
+      for (const change of rest) {
+        (seen.has(change.userId) ? later : round).push(change);
+        seen.add(change.userId);
+      }
+      await this.#applyRound(round);
+      rest = later;
+    }
+  }
+
+  /**
+   * One read of the profiles, one insert of every new token, one insert of the new profiles and one
+   * bulk update of the changed ones, and (after renames) one delete of the old tokens: the steps
+   * for one profile, in the same order, so a crash between two leaves what the redelivery finishes.
+   */
+  async #applyRound(changes: readonly ProfileRevision[]): Promise<void> {
+    const current = new Map<string, IndexedUser>();
+    for (const user of await this.users.find({ _id: { $in: changes.map((change) => change.userId) } }).toArray())
+      current.set(user._id, user);
+    const tokens: TokenDocument[] = [];
+    const created: IndexedUser[] = [];
+    const profiles: AnyBulkWriteOperation<IndexedUser>[] = [];
+    const cleanups: { userId: string; stale: string[] }[] = [];
+    for (const { userId, handle, displayName, revision } of changes) {
+      const indexed = current.get(userId);
+      if (indexed && indexed.revision > revision) continue;
+      if (indexed && indexed.revision === revision) {
+        // A replay: the new tokens were written before the profile; only the cleanup may be unfinished.
+        if (indexed.stale.length > 0) cleanups.push({ userId, stale: indexed.stale });
+        continue;
+      }
+      const words = userWords(handle, displayName);
+      const w = joinTerms(words);
+      const own = prefixesOf(words).map((prefix) => ({
+        _id: tokenId(prefix, handle, userId, revision),
+        prefix,
+        userId,
+        h: handle,
+        w,
+      }));
+      tokens.push(...own);
+      const ids = own.map((token) => token._id);
+      const kept = new Set(ids);
+      const stale = [...new Set([...(indexed?.tokens ?? []), ...(indexed?.stale ?? [])])].filter((id) => !kept.has(id));
+      const profile = { handle, displayName, revision, w, tokens: ids, stale };
+      // A new profile is inserted: an upsert costs FerretDB a query and a lock per statement.
+      if (!indexed) created.push({ _id: userId, ...profile });
+      else profiles.push(newerRevision(userId, profile));
+      if (stale.length > 0) cleanups.push({ userId, stale });
+    }
+    await insertMissing(this.tokens, tokens);
+    const inserted = new Set(await insertMissing(this.users, created));
+    // Inserted meanwhile by another server: an update, unless that one is newer.
+    for (const { _id, ...profile } of created.filter((user) => !inserted.has(user)))
+      profiles.push(newerRevision(_id, profile));
+    if (profiles.length > 0) await this.users.bulkWrite(profiles, { ordered: false });
+    if (cleanups.length === 0) return;
+    await deleteIds(
+      this.tokens,
+      cleanups.flatMap((cleanup) => cleanup.stale),
+    );
+    await this.users.bulkWrite(
+      cleanups.map(({ userId }) => ({ updateOne: { filter: { _id: userId }, update: { $set: { stale: [] } } } })),
+      { ordered: false },
+    );
   }
 
   /**
@@ -141,14 +211,16 @@ export class UserIndex {
   ): Promise<UserSearchResult> {
     const longest = words.reduce((a, b) => (characterCount(b) > characterCount(a) ? b : a));
     const prefix = [...longest].slice(0, MAX_PREFIX_LENGTH).join('');
-    const hits: UserHit[] = [];
-    if (after === null && handle !== null) {
-      const exact = await this.users.findOne({ handle });
-      if (exact && matchesAll(exact.w, words)) hits.push({ id: exact._id, handle, exact: true });
-    }
-    const { kept, stoppedAt } = await walkKeys<TokenDocument>({
-      want: first + 1 - hits.length,
+    // The exact match is looked up while the tokens are read: one round trip of latency, not two.
+    const exactLookup =
+      after === null && handle !== null
+        ? this.users.findOne({ handle }, { projection: CONFIRM_FIELDS })
+        : Promise.resolve(null);
+    const walk = walkKeys<TokenDocument>({
+      want: first + 1,
       budget: Math.max(first + 1, this.maxExamined),
+      // One word: every token of the prefix matches, only a stale one (rare) is dropped, so read just the page.
+      readAhead: words.length === 1 ? 0 : READ_BATCH,
       start: after === null || after.exact ? null : afterHandle(prefix, after.handle),
       read: (from, limit) =>
         this.tokens
@@ -156,22 +228,34 @@ export class UserIndex {
           .sort({ _id: 1 })
           .limit(limit)
           .toArray(),
-      keep: async (batch) => {
+      keep: async (batch, needed) => {
         // The exact match is ranked first, never again in handle order.
         const candidates = batch.filter((token) => token.h !== handle && matchesAll(token.w, words));
-        if (candidates.length === 0) return [];
-        const current = new Map<string, IndexedUser>();
-        const ids = [...new Set(candidates.map((token) => token.userId))];
-        for (let start = 0; start < ids.length; start += READ_BATCH)
-          for (const user of await this.users.find({ _id: { $in: ids.slice(start, start + READ_BATCH) } }).toArray())
+        // Confirmed against the profiles in order, only as many as still needed per read (a few
+        // more when one was stale), so a page confirms about its own size.
+        const confirmed = new Set<TokenDocument>();
+        let next = 0;
+        while (next < candidates.length && confirmed.size < needed) {
+          const chunk = candidates.slice(next, next + Math.min(READ_BATCH, needed - confirmed.size));
+          next += chunk.length;
+          const ids = [...new Set(chunk.map((token) => token.userId))];
+          const current = new Map<string, ConfirmedUser>();
+          for (const user of await this.users.find({ _id: { $in: ids } }, { projection: CONFIRM_FIELDS }).toArray())
             current.set(user._id, user);
-        return candidates.filter((token) => {
-          const user = current.get(token.userId);
-          return user !== undefined && user.handle === token.h && matchesAll(user.w, words);
-        });
+          for (const token of chunk) {
+            const user = current.get(token.userId);
+            if (user !== undefined && user.handle === token.h && matchesAll(user.w, words)) confirmed.add(token);
+          }
+        }
+        return candidates.filter((token) => confirmed.has(token));
       },
     });
+    const [exact, { kept, stoppedAt }] = await Promise.all([exactLookup, walk]);
+    const hits: UserHit[] = [];
+    if (exact && handle !== null && matchesAll(exact.w, words)) hits.push({ id: exact._id, handle, exact: true });
     hits.push(...kept.map((token) => ({ id: token.userId, handle: token.h, exact: false })));
+    // The walk wanted first + 1 others; with the exact match in front, one of them is surplus.
+    hits.splice(first + 1);
     return { hits, resumeAt: stoppedAt && { exact: false, handle: stoppedAt.h } };
   }
 }

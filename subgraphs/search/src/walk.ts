@@ -12,12 +12,20 @@ export interface Walk<T> {
   readonly want: number;
   /** At most about this many items are examined; then the walk stops and says where. */
   readonly budget: number;
+  /**
+   * Items read per round trip beyond what is still wanted; default READ_BATCH. 0 when `keep`
+   * rarely drops anything, so that a page reads just the page.
+   */
+  readonly readAhead?: number;
   /** Exclusive `_id` to continue from, or null for the beginning. */
   readonly start: string | null;
   /** Up to `limit` items after `from` (exclusive; null: from the beginning), in walk order. */
   readonly read: (from: string | null, limit: number) => Promise<T[]>;
-  /** The items of a batch to keep, in the batch's order. */
-  readonly keep: (batch: T[]) => T[] | Promise<T[]>;
+  /**
+   * The items of a batch to keep, in the batch's order. It may stop once `needed` are kept (the
+   * walk ends there); when it returns fewer, it must have looked at the whole batch.
+   */
+  readonly keep: (batch: T[], needed: number) => T[] | Promise<T[]>;
 }
 
 export interface WalkResult<T> {
@@ -36,9 +44,9 @@ export async function walkKeys<T extends { _id: string }>(walk: Walk<T>): Promis
   let examined = 0;
   for (;;) {
     const needed = walk.want - kept.length;
-    const limit = Math.max(1, Math.min(walk.budget - examined, Math.max(needed, READ_BATCH)));
+    const limit = Math.max(1, Math.min(walk.budget - examined, Math.max(needed, walk.readAhead ?? READ_BATCH)));
     const batch = await walk.read(from, limit);
-    const keep = new Set(await walk.keep(batch));
+    const keep = new Set(await walk.keep(batch, needed));
     for (const item of batch) {
       examined++;
       if (keep.has(item)) kept.push(item);

@@ -6,6 +6,7 @@ import { startTestGraph, type TestGraph } from '@micropost/app/testing';
 import { usersSubgraph } from '@micropost/users';
 import { searchSubgraph } from '../src/subgraph.ts';
 import { PostIndex } from '../src/post-index.ts';
+import { UserIndex } from '../src/user-index.ts';
 import { allPages, newId, postIds, SEARCH_POSTS, SEARCH_USERS, userIds } from './helpers.ts';
 
 let services: TestServices;
@@ -104,6 +105,28 @@ describe('searchPosts', () => {
     expect(last.data!.searchPosts.pageInfo).toMatchObject({ hasNextPage: false });
   });
 
+  it('indexes posts arriving together in a few commands, and never one already deleted', async () => {
+    const client = new MongoClient(services.mongoUrl, { monitorCommands: true });
+    let commands = 0;
+    client.on('commandStarted', () => commands++);
+    try {
+      const index = await PostIndex.open(client.db(`${services.dbPrefix}search_post_batch`));
+      await index.remove('gone', new Date(T0));
+      commands = 0;
+      await Promise.all([
+        ...Array.from({ length: 30 }, (_, i) => index.add(`p${i}`, new Date(T0 + i * 1000), 'batched post')),
+        index.add('gone', new Date(T0 + 60_000), 'batched post, deleted before'),
+      ]);
+      // Posts read, new ones claimed, tokens inserted, posts read again: per batch (at most four
+      // batches at once), not per event (4 × 31).
+      expect(commands).toBeLessThanOrEqual(4 * 4);
+      const page = await index.search(['batched'], 50, null);
+      expect(page.hits.map((hit) => hit.id)).toEqual(Array.from({ length: 30 }, (_, i) => `p${29 - i}`));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('keeps a page bounded when the words are common but rarely together', async () => {
     // The store itself, with a budget of 20 postings examined per page instead of 2,000.
     const client = new MongoClient(services.mongoUrl);
@@ -139,6 +162,64 @@ describe('searchUsers', () => {
     bob = await registerUser('bob_smith', 'Robert Smith');
     emile = await registerUser('zola', 'Émile Zola');
     await registerUser('malice', 'Mal Ice');
+  });
+
+  it('confirms each hit against its profile, reading and confirming about one page', async () => {
+    const client = new MongoClient(services.mongoUrl, { monitorCommands: true });
+    const finds: { find: string; limit?: number; filter: { _id?: { $in?: string[] } } }[] = [];
+    client.on('commandStarted', (event) => {
+      if (event.commandName === 'find') finds.push(event.command as (typeof finds)[number]);
+    });
+    try {
+      const index = await UserIndex.open(client.db(`${services.dbPrefix}search_confirm`));
+      for (let i = 0; i < 12; i++) await index.apply(`u${i}`, `conf${String(i).padStart(2, '0')}`, 'Con Firm', 1);
+      // A token left behind under an old handle (as by a rename in another process, between its
+      // writes): it sorts among the first page but must not show.
+      await index.tokens.insertOne({
+        _id: 'conf conf02z u5 1',
+        prefix: 'conf',
+        userId: 'u5',
+        h: 'conf02z',
+        w: ' conf02z ',
+      });
+      finds.length = 0;
+      const { hits, resumeAt } = await index.search(['conf'], null, 5, null);
+      expect(hits.map((hit) => hit.id)).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5']);
+      expect(resumeAt).toBeNull();
+      const tokenReads = finds.filter((command) => command.find === 'user_tokens');
+      expect(tokenReads.map((command) => command.limit)).toEqual([6, 1]);
+      const confirmed = finds.flatMap((command) => (command.find === 'users' ? (command.filter._id?.$in ?? []) : []));
+      expect(confirmed).toEqual(['u0', 'u1', 'u2', 'u5', 'u3', 'u4', 'u5']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('indexes profiles arriving together in a few commands, each user ending at its latest revision', async () => {
+    const client = new MongoClient(services.mongoUrl, { monitorCommands: true });
+    let commands = 0;
+    client.on('commandStarted', () => commands++);
+    try {
+      const index = await UserIndex.open(client.db(`${services.dbPrefix}search_batch`));
+      commands = 0;
+      await Promise.all([
+        ...Array.from({ length: 40 }, (_, i) => index.apply(`b${i}`, `batch${i}`, 'Batch Person', 1)),
+        // Two revisions of one user in one batch: applied in call order, the rename's old tokens removed.
+        index.apply('r', 'renamer', 'Old Name', 1),
+        index.apply('r', 'renamer', 'New Name', 2),
+      ]);
+      // Profiles read, tokens inserted, profiles written: per batch (at most four at once), not per
+      // event (3 × 42); 'r' twice in one batch takes a second round, and its rename a clean-up.
+      expect(commands).toBeLessThanOrEqual(4 * 3 + 3 + 2);
+      const page = await index.search(['batch'], null, 100, null);
+      expect(page.hits).toHaveLength(40);
+      expect((await index.search(['new'], null, 5, null)).hits.map((hit) => hit.id)).toEqual(['r']);
+      expect((await index.search(['old'], null, 5, null)).hits).toEqual([]);
+      expect(await index.tokens.countDocuments({ userId: 'r', prefix: 'old' })).toBe(0);
+      expect(await index.users.findOne({ _id: 'r' })).toMatchObject({ revision: 2, stale: [] });
+    } finally {
+      await client.close();
+    }
   });
 
   it('finds by handle prefix, exact handle first, then by handle', async () => {

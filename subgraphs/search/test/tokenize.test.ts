@@ -84,6 +84,11 @@ describe('user words', () => {
     expect(prefixesOf(['ali', 'al'])).toEqual(['a', 'al', 'ali']);
     expect(prefixesOf(['x'.repeat(30)])).toHaveLength(20);
   });
+
+  it('lists no prefix a query word could not be (past a character that is not a letter or digit)', () => {
+    // A query word is letters and digits only, so "bob_" and longer are never asked for.
+    expect(prefixesOf(userWords('bob_smith', 'Bob'))).toEqual(['b', 'bo', 'bob', 's', 'sm', 'smi', 'smit', 'smith']);
+  });
 });
 
 describe('query rules', () => {
