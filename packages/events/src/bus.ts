@@ -11,6 +11,8 @@ export interface ConsumeSpec {
   readonly kind: 'shared' | 'server';
   /** Topic patterns: `*` one word, `#` zero or more, e.g. `'user.*'`, `'post.#'`. */
   readonly bindings: readonly string[];
+  /** Deliveries this consumer may have in flight at once; default the bus's prefetch. */
+  readonly prefetch?: number;
 }
 
 /** Resolves → the event is acknowledged. Throws → it is retried a bounded number of times, then dead-lettered. */

@@ -42,6 +42,7 @@ interface Message {
 
 interface LocalConsumer {
   readonly handler: EventHandler;
+  readonly prefetch: number;
   inFlight: number;
   cancelled: boolean;
   idle: (() => void)[];
@@ -185,7 +186,13 @@ export class InProcessEventBus implements EventBus {
       this.#queues.set(spec.queue, queue);
     }
     for (const binding of spec.bindings) queue.bindings.add(binding);
-    const consumer: LocalConsumer = { handler, inFlight: 0, cancelled: false, idle: [] };
+    const consumer: LocalConsumer = {
+      handler,
+      prefetch: spec.prefetch ?? this.#prefetch,
+      inFlight: 0,
+      cancelled: false,
+      idle: [],
+    };
     queue.consumers.push(consumer);
     const owner = queue;
     this.#pump(queue);
@@ -285,7 +292,7 @@ export class InProcessEventBus implements EventBus {
     for (let i = 0; i < count; i++) {
       const index = (queue.nextConsumer + i) % count;
       const consumer = queue.consumers[index]!;
-      if (consumer.inFlight < this.#prefetch) {
+      if (consumer.inFlight < consumer.prefetch) {
         queue.nextConsumer = (index + 1) % count;
         return consumer;
       }

@@ -228,7 +228,7 @@ export class RabbitEventBus implements EventBus {
     const consumer = new RabbitConsumer(spec, handler, {
       exchange: this.#options.exchange,
       deadLetterExchange: this.deadLetterExchange,
-      prefetch: this.#options.prefetch,
+      prefetch: spec.prefetch ?? this.#options.prefetch,
       maxDeliveries: this.#options.maxDeliveries,
       retryBaseMs: this.#options.retryBaseMs,
       logger: this.#logger.child({ queue: spec.queue }),

@@ -150,6 +150,38 @@ export function eventBusContract(name: string, makeHarness: () => Promise<BusHar
       expect(serverB.events.length).toBeGreaterThan(0);
     });
 
+    it('keeps a consumer’s own prefetch of deliveries in flight, no more', async () => {
+      const queue = uniqueName('contract.prefetch');
+      let active = 0;
+      let maxActive = 0;
+      let holding = true;
+      const release: (() => void)[] = [];
+      const handled: EventEnvelope[] = [];
+      const consumer = await bus.consume(
+        { queue, kind: 'shared', bindings: ['user.registered'], prefetch: 3 },
+        async (event) => {
+          maxActive = Math.max(maxActive, ++active);
+          if (holding) await new Promise<void>((resolve) => release.push(resolve));
+          active--;
+          handled.push(event);
+        },
+      );
+      const events = Array.from({ length: 8 }, (_, n) => registered(n));
+      await Promise.all(events.map((event) => bus.publish(event)));
+      // Release one delivery at a time once three are held: a fourth would show as maxActive 4.
+      await waitFor(
+        async () => {
+          if (active === 3 || (handled.length + active === events.length && active > 0)) release.shift()?.();
+          return handled.length === events.length;
+        },
+        { intervalMs: 20, message: 'not every event was handled' },
+      );
+      expect(maxActive).toBe(3);
+      expect(ids(handled)).toEqual(ids(events));
+      holding = false;
+      await consumer.cancel();
+    });
+
     it('gives each server queue its own copy, alongside a shared queue', async () => {
       const shared = recorder();
       const serverA = recorder();

@@ -47,6 +47,8 @@ export interface EventConsumer {
   /** The durable queue is `<subgraph>.<name>`, shared by every server running this subgraph. */
   readonly name: string;
   readonly bindings: readonly string[];
+  /** Deliveries handled at once by this consumer in each process; default `AMQP_PREFETCH`. */
+  readonly prefetch?: number;
   /** Must be idempotent: the broker delivers at least once, and the outbox may publish twice. */
   readonly handle: EventHandler;
 }
@@ -134,7 +136,12 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
     }
     for (const consumer of parts.consumers ?? []) {
       const subscription = await bus.consume(
-        { queue: `${definition.name}.${consumer.name}`, kind: 'shared', bindings: consumer.bindings },
+        {
+          queue: `${definition.name}.${consumer.name}`,
+          kind: 'shared',
+          bindings: consumer.bindings,
+          prefetch: consumer.prefetch,
+        },
         consumer.handle,
       );
       stack.push(() => subscription.cancel());

@@ -57,6 +57,12 @@ export class Batcher<T> {
 
 /**
  * How the indexers batch: at most READ_BATCH events per batch (a batch reads its documents in one
- * `$in`), four batches at a time (with the consumer's prefetch of 32, four batches of eight).
+ * `$in`), four batches at a time (with the consumers' prefetch, INDEX_PREFETCH, four batches of 32).
  */
 export const INDEX_BATCHING = { maxSize: READ_BATCH, parallel: 4 } as const;
+
+/**
+ * Deliveries the search consumers take at once: a batch costs about the same few commands whatever
+ * its size, so larger batches are what lets indexing keep up with a burst of registrations.
+ */
+export const INDEX_PREFETCH = 128;

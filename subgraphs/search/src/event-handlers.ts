@@ -1,6 +1,7 @@
 import type { EventConsumer } from '@micropost/server';
 import type { EventEnvelope } from '@micropost/events';
 import type { Logger } from '@micropost/logger';
+import { INDEX_PREFETCH } from './batcher.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { PostIndex } from './post-index.ts';
 import type { UserIndex } from './user-index.ts';
@@ -60,7 +61,7 @@ export function searchConsumers(posts: PostIndex, users: UserIndex, logger: Logg
   };
 
   return [
-    { name: 'posts', bindings: ['post.created', 'post.deleted'], handle: handlePost },
-    { name: 'users', bindings: ['user.registered', 'user.updated'], handle: handleUser },
+    { name: 'posts', bindings: ['post.created', 'post.deleted'], prefetch: INDEX_PREFETCH, handle: handlePost },
+    { name: 'users', bindings: ['user.registered', 'user.updated'], prefetch: INDEX_PREFETCH, handle: handleUser },
   ];
 }
