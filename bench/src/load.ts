@@ -17,6 +17,8 @@ export interface LoadOptions {
   url: string;
   query: string;
   variables?: (index: number) => Record<string, unknown>;
+  /** Several operations sent round-robin instead of `query` alone. */
+  operations?: readonly { readonly query: string; readonly variables: Record<string, unknown> }[];
   /** Bearer tokens used round-robin, one per request. */
   tokens?: readonly string[];
   /** Extra headers per request, round-robin with `tokens` (e.g. a forwarded identity). */
@@ -59,7 +61,11 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
               ...(token ? { authorization: `Bearer ${token}` } : {}),
               ...options.headers?.(index),
             },
-            body: JSON.stringify({ query, variables: options.variables?.(index) ?? {} }),
+            body: JSON.stringify(
+              options.operations?.length
+                ? options.operations[index % options.operations.length]
+                : { query, variables: options.variables?.(index) ?? {} },
+            ),
           };
         },
         onResponse: (_status, body) => {

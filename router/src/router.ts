@@ -1,11 +1,11 @@
 import http from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import { AccessTokens, IDENTITY_HEADER, IdentitySigner } from '@micropost/auth';
+import { AccessTokens, IdentitySigner } from '@micropost/auth';
 import {
   amqpEnv,
   authEnv,
@@ -23,10 +23,10 @@ import { connectMongo, subgraphDatabase } from '@micropost/mongo';
 import {
   ErrorCode,
   PeriodicTask,
-  REQUEST_ID_HEADER,
   graphqlRequestListener,
   listen,
   maskInternalErrors,
+  type LocalSubgraph,
   type RunningService,
 } from '@micropost/server';
 import { TrustedProxies } from './limits/client-address.ts';
@@ -48,6 +48,7 @@ import { eventStreamSpec } from './live/event-stream.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { WEB_DIST, serveStaticFiles } from './static-files.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
+import { IdentityForwardingDataSource, InProcessDataSource, inProcessEnv } from './subgraph-sources.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
   SERVED_SUBGRAPHS.map(({ name, port }) => [
@@ -63,6 +64,7 @@ const routerEnv = {
   ...amqpEnv,
   ...streamEnv,
   ...subgraphUrlEnv,
+  ...inProcessEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
   ALLOWED_ORIGINS: z
     .string()
@@ -98,22 +100,17 @@ const routerEnv = {
   RESUME_CONCURRENCY: z.coerce.number().int().positive().default(16),
 };
 
-/** Passes the router's signed view of the caller, and the request id, to every subgraph fetch. */
-class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
-    if (!request.http) return;
-    if (context.requestId) request.http.headers.set(REQUEST_ID_HEADER, context.requestId);
-    if (context.forwardedIdentity) request.http.headers.set(IDENTITY_HEADER, context.forwardedIdentity);
-  }
-}
-
 /**
  * The federated router: @apollo/gateway over the checked-in supergraph, Sandbox on GET /graphql,
  * and the subscription service (graphql-ws) on the same port and path.
  */
 export async function startRouter(
   rawEnv: Readonly<Record<string, string | undefined>> = process.env,
-  options: { readonly bus?: EventBus } = {},
+  options: {
+    readonly bus?: EventBus;
+    /** Subgraphs running in this process; IN_PROCESS_SUBGRAPHS says which of them are called in-process. */
+    readonly local?: readonly LocalSubgraph[];
+  } = {},
 ): Promise<RunningService> {
   const env = parseEnv(routerEnv, rawEnv);
   const logger = createLogger('router', env.LOG_LEVEL);
@@ -123,9 +120,17 @@ export async function startRouter(
   const urls = new Map<string, string>(
     SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]),
   );
+  const inProcess = new Map(
+    (options.local ?? [])
+      .filter(({ name }) => env.IN_PROCESS_SUBGRAPHS === 'all' || env.IN_PROCESS_SUBGRAPHS.has(name))
+      .map((subgraph) => [subgraph.name, subgraph]),
+  );
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
-    buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: urls.get(name) ?? url }),
+    buildService: ({ name, url }) => {
+      const local = inProcess.get(name);
+      return local ? new InProcessDataSource(local) : new IdentityForwardingDataSource({ url: urls.get(name) ?? url });
+    },
     logger,
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -244,7 +249,7 @@ export async function startRouter(
 
     const port = await listen(httpServer, env.PORT, env.HOST);
     const url = `http://${env.HOST}:${port}/graphql`;
-    logger.info({ url, subgraphs: Object.fromEntries(urls) }, 'router ready');
+    logger.info({ url, subgraphs: Object.fromEntries(urls), inProcess: [...inProcess.keys()] }, 'router ready');
     return { name: 'router', url, port, stop };
   } catch (error) {
     await stop();
