@@ -11,6 +11,8 @@ export interface LoadResult {
   p99Ms: number;
   /** Transport errors + timeouts + non-2xx + responses carrying GraphQL `errors`. */
   errors: number;
+  /** The first failed response (status and the start of its body), to tell what the errors were. */
+  firstError?: string;
 }
 
 export interface LoadOptions {
@@ -39,6 +41,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   let counter = 0;
   const latencies: number[] = [];
   let graphqlErrors = 0;
+  let firstError: string | undefined;
   // Without a callback autocannon returns its instance (an event emitter), which is also a promise of the result.
   const instance = autocannon({
     url,
@@ -68,8 +71,10 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
             ),
           };
         },
-        onResponse: (_status, body) => {
+        onResponse: (status, body) => {
           if (body.includes('"errors"')) graphqlErrors++;
+          if ((status !== 200 || body.includes('"errors"')) && firstError === undefined)
+            firstError = `${status} ${body.slice(0, 300)}`;
         },
       },
     ],
@@ -90,6 +95,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p95Ms: round(percentile(latencies, 95)),
     p99Ms: round(percentile(latencies, 99)),
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    ...(firstError !== undefined ? { firstError } : {}),
   };
 }
 

@@ -48,7 +48,12 @@ import { eventStreamSpec } from './live/event-stream.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { WEB_DIST, serveStaticFiles } from './static-files.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
-import { IdentityForwardingDataSource, InProcessDataSource, inProcessEnv } from './subgraph-sources.ts';
+import {
+  IdentityForwardingDataSource,
+  InProcessDataSource,
+  inProcessEnv,
+  keepAliveFetcher,
+} from './subgraph-sources.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
   SERVED_SUBGRAPHS.map(({ name, port }) => [
@@ -100,6 +105,9 @@ const routerEnv = {
   RESUME_CONCURRENCY: z.coerce.number().int().positive().default(16),
 };
 
+/** Apollo Server's message for an automatic persisted query whose sha256 is not that of its query. */
+const APQ_HASH_MISMATCH = 'provided sha does not match query';
+
 /**
  * The federated router: @apollo/gateway over the checked-in supergraph, Sandbox on GET /graphql,
  * and the subscription service (graphql-ws) on the same port and path.
@@ -125,12 +133,15 @@ export async function startRouter(
       .filter(({ name }) => env.IN_PROCESS_SUBGRAPHS === 'all' || env.IN_PROCESS_SUBGRAPHS.has(name))
       .map((subgraph) => [subgraph.name, subgraph]),
   );
+  const fetcher = keepAliveFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
     buildService: ({ name, url }) => {
       const local = inProcess.get(name);
-      return local ? new InProcessDataSource(local) : new IdentityForwardingDataSource({ url: urls.get(name) ?? url });
+      return local ? new InProcessDataSource(local) : new IdentityForwardingDataSource(urls.get(name) ?? url!, fetcher);
     },
+    // In-process calls execute the planner's parsed operation (and validate it once) instead of re-parsing its text.
+    queryPlannerConfig: { exposeDocumentNodeInFetchNode: inProcess.size > 0 },
     logger,
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -145,9 +156,10 @@ export async function startRouter(
   };
   const httpServer = http.createServer();
   const masked = maskInternalErrors(logger);
-  // A refusal by the operation limits is invalid input whatever Apollo wrapped it in.
+  // A refusal by the operation limits, or a persisted query whose hash does not match its text
+  // (Apollo gives that one no code), is invalid input whatever Apollo wrapped it in.
   const formatError: typeof masked = (formatted, error) =>
-    isOperationLimitError(error)
+    isOperationLimitError(error) || formatted.message === APQ_HASH_MISMATCH
       ? { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } }
       : masked(formatted, error);
   try {

@@ -250,7 +250,7 @@ export async function routerIsolation(config: RouterConfig): Promise<RouterResul
             Math.round(((cpuMsOf(gateways[name].pid) - cpu0) / Math.max(result.requests, 1)) * 1000) / 1000;
           runs[name].push({ ...result, cpuMsPerRequest });
           say(
-            `router ${connections} conns, round ${round + 1}, ${name.padEnd(13)}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, CPU ${cpuMsPerRequest} ms/req, errors ${result.errors}`,
+            `router ${connections} conns, round ${round + 1}, ${name.padEnd(13)}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, CPU ${cpuMsPerRequest} ms/req, errors ${result.errors}${result.firstError ? ` (first: ${result.firstError.slice(0, 160)})` : ''}`,
           );
         }
       }
