@@ -39,7 +39,7 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
     search: { connections: 4, seconds: 8 },
     resume: { resuming: 1_000, missed: 20, timeoutMs: 180_000 },
     // In-memory subgraphs: the gateways' own cost, so enough connections to saturate them.
-    router: { connections: [16, 64], seconds: 8, rounds: 3, overheadRequests: 300 },
+    router: { connections: [16, 64], seconds: 8, rounds: 3, overheadRequests: 150 },
   },
   smoke: {
     profile: 'smoke',

@@ -22,7 +22,9 @@ export function markdown(result: BenchResult): string {
     '',
     `Run ${result.startedAt}, ${result.durationSeconds} s. Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}, ` +
       `\`ulimit -n\` ${machine.fileDescriptorLimit}, load average at start ${machine.loadAverageAtStart.join(' / ')}. ` +
-      'Everything on this one machine: FerretDB 1.24.2 on a private PostgreSQL cluster, a private RabbitMQ node, servers A and B (each: every subgraph + router), HAProxy, and the load generator.',
+      (seed
+        ? 'Everything on this one machine: FerretDB 1.24.2 on a private PostgreSQL cluster, a private RabbitMQ node, servers A and B (each: every subgraph + router), HAProxy, and the load generator.'
+        : 'Everything on this one machine: the in-memory subgraphs, the gateways and the load generator (no database, no broker).'),
     '',
   );
   if (seed)

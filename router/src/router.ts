@@ -41,6 +41,12 @@ import { rateLimitPlugin } from './limits/rate-limit-plugin.ts';
 import { RateLimits, rateLimitsEnv } from './limits/rate-limits.ts';
 import { limitedParseAndValidate, socketLimitsEnv } from './limits/socket-limits.ts';
 import { readSupergraph } from './compose.ts';
+import {
+  loadTrustedDocuments,
+  trustedDocumentCache,
+  trustedDocumentsEnv,
+  trustedDocumentsPlugin,
+} from './trusted-documents.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
 import { routerReadiness } from './readiness.ts';
@@ -70,6 +76,7 @@ const routerEnv = {
   ...streamEnv,
   ...subgraphUrlEnv,
   ...inProcessEnv,
+  ...trustedDocumentsEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
   ALLOWED_ORIGINS: z
     .string()
@@ -147,6 +154,7 @@ export async function startRouter(
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((schema) => (apiSchema = schema.apiSchema));
 
+  const trusted = env.TRUSTED_DOCUMENTS ? loadTrustedDocuments(env.TRUSTED_DOCUMENTS) : null;
   const introspection = (env.GRAPHQL_INTROSPECTION ?? String(env.NODE_ENV !== 'production')) === 'true';
   const limits = operationLimitsFrom(env);
   const stack: (() => Promise<void>)[] = [];
@@ -188,7 +196,11 @@ export async function startRouter(
           ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
           : ApolloServerPluginLandingPageDisabled(),
         rateLimitPlugin(rateLimits, logger),
+        ...(trusted ? [trustedDocumentsPlugin(trusted)] : []),
       ],
+      // Automatic persisted queries (Apollo Server's, in its bounded in-memory cache); in trusted mode
+      // the store is the manifest, and clients register nothing.
+      ...(trusted ? { persistedQueries: { cache: trustedDocumentCache(trusted) } } : {}),
       formatError,
       includeStacktraceInErrorResponses: false,
       introspection,

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServices, registerAccount, type TestServices } from '@micropost/testing';
 import { loadSubgraphs } from '@micropost/app';
 import { startTestGraph, type TestGraph } from '@micropost/app/testing';
@@ -64,4 +67,43 @@ it('refuses a hash that does not match its query, and never stores a query the l
   expect(codes(refused.body)).toEqual(['BAD_USER_INPUT']);
   const stillUnknown = await post({ extensions: persisted(sha256(tooDeep)) });
   expect(codes(stillUnknown.body)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+});
+
+describe('trusted documents (TRUSTED_DOCUMENTS)', () => {
+  let trustedGraph: TestGraph;
+  let dir: string;
+  const ME = 'query TrustedMe {\n  me {\n    id\n    handle\n  }\n}';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'micropost-trusted-'));
+    const file = join(dir, 'trusted.json');
+    writeFileSync(file, JSON.stringify({ [sha256(ME)]: ME }));
+    trustedGraph = await startTestGraph(services.env({ TRUSTED_DOCUMENTS: file }), await loadSubgraphs(['users']));
+  });
+  afterAll(async () => {
+    await trustedGraph?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the manifest documents (by text, with __typename added, or by hash alone) and nothing else', async () => {
+    const account = await registerAccount(graph.url, 'trusted_reader');
+    const ask = async (body: unknown) => {
+      const response = await fetch(trustedGraph.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${account.token}` },
+        body: JSON.stringify(body),
+      });
+      return (await response.json()) as Record<string, any>;
+    };
+    const me = { me: { id: account.id, handle: 'trusted_reader' } };
+    expect(await ask({ query: ME })).toEqual({ data: me });
+    expect(await ask({ extensions: persisted(sha256(ME)) })).toEqual({ data: me });
+    const withTypename = 'query TrustedMe { me { __typename id handle } }';
+    expect((await ask({ query: withTypename })).data).toEqual({ me: { __typename: 'User', ...me.me } });
+
+    const other = 'query Other { me { id displayName } }';
+    expect(codes(await ask({ query: other }))).toEqual(['BAD_USER_INPUT']);
+    // Registering it as a persisted query does not make it trusted either.
+    expect(codes(await ask({ query: other, extensions: persisted(sha256(other)) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await ask({ extensions: persisted(sha256(other)) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+  });
 });

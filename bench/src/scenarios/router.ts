@@ -182,9 +182,12 @@ export async function routerIsolation(config: RouterConfig): Promise<RouterResul
     }
 
     // Router overhead: one connection, one request at a time, through each gateway and directly.
-    const identity = await new IdentitySigner(keys.privateKey).sign({ userId: mockUserId(0) });
+    // Forwarded identities live 60 s: signed afresh for each operation's recording and replay.
+    const signer = new IdentitySigner(keys.privateKey);
+    let identity = '';
     const overhead: RouterOverhead[] = [];
     for (const operation of ROUTER_OPERATIONS) {
+      identity = await signer.sign({ userId: mockUserId(0) });
       const control = (value: string) =>
         Promise.all(
           subgraphs.map((subgraph) =>
@@ -201,6 +204,7 @@ export async function routerIsolation(config: RouterConfig): Promise<RouterResul
         .flatMap((text) => (JSON.parse(text) as { extensions: { recorded: RecordedFetch[] } }).extensions.recorded)
         .sort((x, y) => x.at - y.at);
       const direct = fetches.map((fetch) => ({ url: urls[fetch.subgraph]!, body: JSON.stringify(fetch.body) }));
+      identity = await signer.sign({ userId: mockUserId(0) });
       const directP50Ms = await p50Of(config.overheadRequests, async () => {
         for (const fetch of direct) await post(fetch.url, fetch.body, { [IDENTITY_HEADER]: identity });
       });
