@@ -51,7 +51,9 @@ export async function startGraph(
     }
     const subgraphs = Object.fromEntries(started.map((service) => [service.name, service]));
     const urls = Object.fromEntries(started.map((service) => [subgraphUrlVariable(service.name), service.url]));
-    const router = await startRouter({ ...env, ...urls }, { bus });
+    // Co-located subgraphs are called in-process unless IN_PROCESS_SUBGRAPHS says otherwise.
+    const local = started.flatMap((service) => (service.local ? [service.local] : []));
+    const router = await startRouter({ ...env, ...urls }, { bus, local });
     started.push(router);
     return { name: 'server', url: router.url, port: router.port, subgraphs, stop };
   } catch (error) {

@@ -1,3 +1,4 @@
+import type { RouterConfig } from './scenarios/router.ts';
 import type { SeedSize } from './seed.ts';
 
 export interface BenchConfig {
@@ -9,6 +10,7 @@ export interface BenchConfig {
   live: { subscribers: number[]; postsPerRun: number; deliveryTimeoutMs: number };
   search: { connections: number; seconds: number };
   resume: { resuming: number; missed: number; timeoutMs: number };
+  router: RouterConfig;
 }
 
 /**
@@ -36,6 +38,8 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
     live: { subscribers: [100, 1_000, 5_000], postsPerRun: 2, deliveryTimeoutMs: 30_000 },
     search: { connections: 4, seconds: 8 },
     resume: { resuming: 1_000, missed: 20, timeoutMs: 180_000 },
+    // In-memory subgraphs: the gateways' own cost, so enough connections to saturate them.
+    router: { connections: [16, 64], seconds: 8, rounds: 3, overheadRequests: 150 },
   },
   smoke: {
     profile: 'smoke',
@@ -54,5 +58,6 @@ export const PROFILES: Record<'full' | 'smoke', BenchConfig> = {
     live: { subscribers: [10, 30], postsPerRun: 1, deliveryTimeoutMs: 20_000 },
     search: { connections: 2, seconds: 1 },
     resume: { resuming: 20, missed: 5, timeoutMs: 60_000 },
+    router: { connections: [4], seconds: 1, rounds: 1, overheadRequests: 10 },
   },
 };

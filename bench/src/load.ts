@@ -11,12 +11,16 @@ export interface LoadResult {
   p99Ms: number;
   /** Transport errors + timeouts + non-2xx + responses carrying GraphQL `errors`. */
   errors: number;
+  /** The first failed response (status and the start of its body), to tell what the errors were. */
+  firstError?: string;
 }
 
 export interface LoadOptions {
   url: string;
   query: string;
   variables?: (index: number) => Record<string, unknown>;
+  /** Several operations sent round-robin instead of `query` alone. */
+  operations?: readonly { readonly query: string; readonly variables: Record<string, unknown> }[];
   /** Bearer tokens used round-robin, one per request. */
   tokens?: readonly string[];
   /** Extra headers per request, round-robin with `tokens` (e.g. a forwarded identity). */
@@ -37,6 +41,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   let counter = 0;
   const latencies: number[] = [];
   let graphqlErrors = 0;
+  let firstError: string | undefined;
   // Without a callback autocannon returns its instance (an event emitter), which is also a promise of the result.
   const instance = autocannon({
     url,
@@ -59,11 +64,17 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
               ...(token ? { authorization: `Bearer ${token}` } : {}),
               ...options.headers?.(index),
             },
-            body: JSON.stringify({ query, variables: options.variables?.(index) ?? {} }),
+            body: JSON.stringify(
+              options.operations?.length
+                ? options.operations[index % options.operations.length]
+                : { query, variables: options.variables?.(index) ?? {} },
+            ),
           };
         },
-        onResponse: (_status, body) => {
+        onResponse: (status, body) => {
           if (body.includes('"errors"')) graphqlErrors++;
+          if ((status !== 200 || body.includes('"errors"')) && firstError === undefined)
+            firstError = `${status} ${body.slice(0, 300)}`;
         },
       },
     ],
@@ -84,6 +95,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     p95Ms: round(percentile(latencies, 95)),
     p99Ms: round(percentile(latencies, 99)),
     errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    ...(firstError !== undefined ? { firstError } : {}),
   };
 }
 

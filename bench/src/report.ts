@@ -22,23 +22,28 @@ export function markdown(result: BenchResult): string {
     '',
     `Run ${result.startedAt}, ${result.durationSeconds} s. Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}, ` +
       `\`ulimit -n\` ${machine.fileDescriptorLimit}, load average at start ${machine.loadAverageAtStart.join(' / ')}. ` +
-      'Everything on this one machine: FerretDB 1.24.2 on a private PostgreSQL cluster, a private RabbitMQ node, servers A and B (each: every subgraph + router), HAProxy, and the load generator.',
-    '',
-    '## Seeded data set',
-    '',
-    `${fmt(seed.users)} users, ${fmt(seed.follows)} follows (one author followed by ${fmt(seed.size.bigAuthorFollowers)}, one by ${fmt(seed.size.midAuthorFollowers)}, the rest Zipf-skewed), ` +
-      `${fmt(seed.posts)} posts (words + hashtags, Zipf-skewed authors), ${fmt(seed.timelineEntries)} timeline entries after fan-out. ` +
-      `Seeded in ${seed.seconds.total} s (writing the source stores and publishing: users ${seed.seconds.users} s, follows ${seed.seconds.follows} s, posts ${seed.seconds.posts} s; then the projections caught up in ${seed.seconds.projections} s). Method: ${seed.method}.` +
-      (Object.keys(seed.purged).length > 0
-        ? ` Search lagged behind: ${Object.entries(seed.purged)
-            .map(([queue, count]) => `${fmt(count)} events purged from ${queue}`)
-            .join(', ')} (the search index covers the rest).`
-        : '') +
-      (seed.backlog
-        ? ` **The projections had not caught up when the seed stopped waiting** (${seed.backlog}); the scenarios ran on them as they were.`
-        : ''),
+      (seed
+        ? 'Everything on this one machine: FerretDB 1.24.2 on a private PostgreSQL cluster, a private RabbitMQ node, servers A and B (each: every subgraph + router), HAProxy, and the load generator.'
+        : 'Everything on this one machine: the in-memory subgraphs, the gateways and the load generator (no database, no broker).'),
     '',
   );
+  if (seed)
+    lines.push(
+      '## Seeded data set',
+      '',
+      `${fmt(seed.users)} users, ${fmt(seed.follows)} follows (one author followed by ${fmt(seed.size.bigAuthorFollowers)}, one by ${fmt(seed.size.midAuthorFollowers)}, the rest Zipf-skewed), ` +
+        `${fmt(seed.posts)} posts (words + hashtags, Zipf-skewed authors), ${fmt(seed.timelineEntries)} timeline entries after fan-out. ` +
+        `Seeded in ${seed.seconds.total} s (writing the source stores and publishing: users ${seed.seconds.users} s, follows ${seed.seconds.follows} s, posts ${seed.seconds.posts} s; then the projections caught up in ${seed.seconds.projections} s). Method: ${seed.method}.` +
+        (Object.keys(seed.purged).length > 0
+          ? ` Search lagged behind: ${Object.entries(seed.purged)
+              .map(([queue, count]) => `${fmt(count)} events purged from ${queue}`)
+              .join(', ')} (the search index covers the rest).`
+          : '') +
+        (seed.backlog
+          ? ` **The projections had not caught up when the seed stopped waiting** (${seed.backlog}); the scenarios ran on them as they were.`
+          : ''),
+      '',
+    );
   if (result.feedRead) {
     lines.push(
       `## 1. Feed read through the balancer`,
@@ -207,6 +212,61 @@ export function markdown(result: BenchResult): string {
           r.liveLost,
         ],
       ],
+    );
+  }
+  if (result.router) {
+    const r = result.router;
+    const label: Record<string, string> = {
+      ours: 'ours, subgraphs over HTTP',
+      stock: 'stock @apollo/gateway',
+      hive: 'Hive Gateway',
+      oursColocated: 'ours, subgraphs in-process',
+    };
+    lines.push(
+      '## 8. The router alone (isolation)',
+      '',
+      `The five served subgraphs' real schemas, answering from memory (homeFeed: 20 posts with authors, like counts, viewer fields), each in its own process; no database, no broker. ` +
+        `Operations round-robin: ${r.operations.join(', ')}; tokens of 64 users; ${r.seconds} s per run, ${r.rounds} alternating rounds per connection count (medians). ` +
+        `CPU = user + system time of the gateway's process per request (for "in-process" that includes executing the subgraphs). Responses identical across gateways: ${r.identicalResponses ? 'yes' : 'NO'}.`,
+      '',
+    );
+    for (const [name, description] of Object.entries(r.descriptions))
+      lines.push(`- **${label[name]}**: ${description}`);
+    lines.push('');
+    table(
+      ['gateway', 'connections', 'requests/s', 'p50 ms', 'p99 ms', 'CPU ms/request', 'errors', 'peak RSS MiB'],
+      r.load.flatMap((level) =>
+        level.gateways.map((g) => [
+          label[g.name]!,
+          level.connections,
+          fmt(g.requestsPerSecond, 0),
+          fmt(g.p50Ms, 1),
+          fmt(g.p99Ms, 1),
+          fmt(g.cpuMsPerRequest, 2),
+          g.errors,
+          fmt(r.peakRssMiB[g.name]),
+        ]),
+      ),
+    );
+    lines.push(
+      'Router overhead: p50 of one request at a time through the gateway ÷ p50 of the same subgraph fetches (recorded once from our router) sent directly, one after the other, on a kept-alive connection.',
+      '',
+    );
+    table(
+      ['operation', 'fetches', 'direct p50 ms', ...Object.values(label).map((name) => `${name} p50 ms (×)`)],
+      r.overhead.map((o) => [
+        o.operation,
+        o.fetches.join(' → '),
+        fmt(o.directP50Ms, 2),
+        ...Object.keys(label).map(
+          (name) =>
+            `${fmt(o.gateways[name as keyof typeof o.gateways].p50Ms, 2)} (${o.gateways[name as keyof typeof o.gateways].overhead}×)`,
+        ),
+      ]),
+    );
+    table(
+      ['target', 'reached', 'wanted', 'met'],
+      r.targets.map((t) => [t.name, t.value, t.target, t.met ? 'yes' : 'no']),
     );
   }
   if (Object.keys(result.failures).length > 0) {

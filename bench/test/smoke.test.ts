@@ -13,7 +13,7 @@ afterAll(async () => {
   await services?.dispose();
 });
 
-it('runs every scenario of the bench on a tiny data set', { timeout: 300_000 }, async () => {
+it('runs every scenario of the bench on a tiny data set', { timeout: 600_000 }, async () => {
   const result = await runBench({
     config: PROFILES.smoke,
     external: {
@@ -25,7 +25,7 @@ it('runs every scenario of the bench on a tiny data set', { timeout: 300_000 }, 
     },
   });
   expect(result.failures).toEqual({});
-  expect(result.seed.timelineEntries).toBeGreaterThan(0);
+  expect(result.seed!.timelineEntries).toBeGreaterThan(0);
   for (const run of result.feedRead!.runs) {
     expect(run.requests).toBeGreaterThan(0);
     expect(run.errors).toBe(0);
@@ -39,4 +39,11 @@ it('runs every scenario of the bench on a tiny data set', { timeout: 300_000 }, 
   expect(result.search!.posts.errors + result.search!.users.errors).toBe(0);
   expect(result.resume!.wrong).toBe(0);
   expect(result.resume!.liveLost).toBe(0);
+  expect(result.router!.identicalResponses).toBe(true);
+  for (const level of result.router!.load)
+    for (const gateway of level.gateways) {
+      expect(gateway.errors).toBe(0);
+      expect(gateway.requestsPerSecond).toBeGreaterThan(0);
+    }
+  for (const overhead of result.router!.overhead) expect(overhead.fetches.length).toBeGreaterThan(1);
 });

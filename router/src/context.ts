@@ -6,11 +6,16 @@ import { REQUEST_ID_HEADER, UnauthenticatedError } from '@micropost/server';
 export interface RouterContext {
   readonly viewer: Identity | null;
   readonly requestId: string;
-  /** The viewer, signed once per request for every subgraph fetch it causes; null when signed out. */
-  readonly forwardedIdentity: string | null;
+  /**
+   * The viewer, signed at most once per request for every subgraph fetch over HTTP it causes (in-process
+   * calls need no signature, so a request served in-process signs nothing); null when signed out.
+   */
+  readonly forwardedIdentity: () => Promise<string | null>;
   /** The client's address (X-Forwarded-For from a trusted balancer), for rate limits; absent for the router's own operations. */
   readonly clientAddress?: string;
 }
+
+const signedOut = async () => null;
 
 /** Verifies the bearer token once, at the edge; subgraphs only ever see the router's signature. */
 export class RouterAuthenticator {
@@ -24,7 +29,7 @@ export class RouterAuthenticator {
     if (token === null) {
       if (authorization?.trim())
         throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".', 401);
-      return { viewer: null, requestId, forwardedIdentity: null };
+      return { viewer: null, requestId, forwardedIdentity: signedOut };
     }
     let viewer: Identity;
     try {
@@ -39,7 +44,9 @@ export class RouterAuthenticator {
 
   /** The context of an operation the router itself runs on someone's behalf (live hydration). */
   async contextForViewer(viewer: Identity | null, requestId: string = randomUUID()): Promise<RouterContext> {
-    return { viewer, requestId, forwardedIdentity: viewer ? await this.identities.sign(viewer) : null };
+    if (!viewer) return { viewer, requestId, forwardedIdentity: signedOut };
+    let signed: Promise<string> | undefined;
+    return { viewer, requestId, forwardedIdentity: () => (signed ??= this.identities.sign(viewer)) };
   }
 
   contextForRequest(request: http.IncomingMessage): Promise<RouterContext> {

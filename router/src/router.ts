@@ -1,11 +1,11 @@
 import http from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import { AccessTokens, IDENTITY_HEADER, IdentitySigner } from '@micropost/auth';
+import { AccessTokens, IdentitySigner } from '@micropost/auth';
 import {
   amqpEnv,
   authEnv,
@@ -23,10 +23,10 @@ import { connectMongo, subgraphDatabase } from '@micropost/mongo';
 import {
   ErrorCode,
   PeriodicTask,
-  REQUEST_ID_HEADER,
   graphqlRequestListener,
   listen,
   maskInternalErrors,
+  type LocalSubgraph,
   type RunningService,
 } from '@micropost/server';
 import { TrustedProxies } from './limits/client-address.ts';
@@ -41,6 +41,12 @@ import { rateLimitPlugin } from './limits/rate-limit-plugin.ts';
 import { RateLimits, rateLimitsEnv } from './limits/rate-limits.ts';
 import { limitedParseAndValidate, socketLimitsEnv } from './limits/socket-limits.ts';
 import { readSupergraph } from './compose.ts';
+import {
+  loadTrustedDocuments,
+  trustedDocumentCache,
+  trustedDocumentsEnv,
+  trustedDocumentsPlugin,
+} from './trusted-documents.ts';
 import { RouterAuthenticator, type RouterContext } from './context.ts';
 import type { GatewayExecutor } from './live/hydrator.ts';
 import { routerReadiness } from './readiness.ts';
@@ -48,6 +54,12 @@ import { eventStreamSpec } from './live/event-stream.ts';
 import { startLiveService, type LiveService } from './live/live-service.ts';
 import { WEB_DIST, serveStaticFiles } from './static-files.ts';
 import { SERVED_SUBGRAPHS, defaultSubgraphUrl, subgraphUrlVariable } from './subgraphs.ts';
+import {
+  IdentityForwardingDataSource,
+  InProcessDataSource,
+  inProcessEnv,
+  keepAliveFetcher,
+} from './subgraph-sources.ts';
 
 const subgraphUrlEnv = Object.fromEntries(
   SERVED_SUBGRAPHS.map(({ name, port }) => [
@@ -63,6 +75,8 @@ const routerEnv = {
   ...amqpEnv,
   ...streamEnv,
   ...subgraphUrlEnv,
+  ...inProcessEnv,
+  ...trustedDocumentsEnv,
   /** Browser origins that may open a subscription socket (comma-separated). Sandbox's embed origin is included. */
   ALLOWED_ORIGINS: z
     .string()
@@ -98,14 +112,8 @@ const routerEnv = {
   RESUME_CONCURRENCY: z.coerce.number().int().positive().default(16),
 };
 
-/** Passes the router's signed view of the caller, and the request id, to every subgraph fetch. */
-class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>) {
-    if (!request.http) return;
-    if (context.requestId) request.http.headers.set(REQUEST_ID_HEADER, context.requestId);
-    if (context.forwardedIdentity) request.http.headers.set(IDENTITY_HEADER, context.forwardedIdentity);
-  }
-}
+/** Apollo Server's message for an automatic persisted query whose sha256 is not that of its query. */
+const APQ_HASH_MISMATCH = 'provided sha does not match query';
 
 /**
  * The federated router: @apollo/gateway over the checked-in supergraph, Sandbox on GET /graphql,
@@ -113,7 +121,11 @@ class IdentityForwardingDataSource extends RemoteGraphQLDataSource<RouterContext
  */
 export async function startRouter(
   rawEnv: Readonly<Record<string, string | undefined>> = process.env,
-  options: { readonly bus?: EventBus } = {},
+  options: {
+    readonly bus?: EventBus;
+    /** Subgraphs running in this process; IN_PROCESS_SUBGRAPHS says which of them are called in-process. */
+    readonly local?: readonly LocalSubgraph[];
+  } = {},
 ): Promise<RunningService> {
   const env = parseEnv(routerEnv, rawEnv);
   const logger = createLogger('router', env.LOG_LEVEL);
@@ -123,14 +135,26 @@ export async function startRouter(
   const urls = new Map<string, string>(
     SERVED_SUBGRAPHS.map(({ name }) => [name, String(env[subgraphUrlVariable(name) as keyof typeof env])]),
   );
+  const inProcess = new Map(
+    (options.local ?? [])
+      .filter(({ name }) => env.IN_PROCESS_SUBGRAPHS === 'all' || env.IN_PROCESS_SUBGRAPHS.has(name))
+      .map((subgraph) => [subgraph.name, subgraph]),
+  );
+  const fetcher = keepAliveFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: readSupergraph(),
-    buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: urls.get(name) ?? url }),
+    buildService: ({ name, url }) => {
+      const local = inProcess.get(name);
+      return local ? new InProcessDataSource(local) : new IdentityForwardingDataSource(urls.get(name) ?? url!, fetcher);
+    },
+    // In-process calls execute the planner's parsed operation (and validate it once) instead of re-parsing its text.
+    queryPlannerConfig: { exposeDocumentNodeInFetchNode: inProcess.size > 0 },
     logger,
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((schema) => (apiSchema = schema.apiSchema));
 
+  const trusted = env.TRUSTED_DOCUMENTS ? loadTrustedDocuments(env.TRUSTED_DOCUMENTS) : null;
   const introspection = (env.GRAPHQL_INTROSPECTION ?? String(env.NODE_ENV !== 'production')) === 'true';
   const limits = operationLimitsFrom(env);
   const stack: (() => Promise<void>)[] = [];
@@ -140,9 +164,10 @@ export async function startRouter(
   };
   const httpServer = http.createServer();
   const masked = maskInternalErrors(logger);
-  // A refusal by the operation limits is invalid input whatever Apollo wrapped it in.
+  // A refusal by the operation limits, or a persisted query whose hash does not match its text
+  // (Apollo gives that one no code), is invalid input whatever Apollo wrapped it in.
   const formatError: typeof masked = (formatted, error) =>
-    isOperationLimitError(error)
+    isOperationLimitError(error) || formatted.message === APQ_HASH_MISMATCH
       ? { message: formatted.message, locations: formatted.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } }
       : masked(formatted, error);
   try {
@@ -171,7 +196,11 @@ export async function startRouter(
           ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
           : ApolloServerPluginLandingPageDisabled(),
         rateLimitPlugin(rateLimits, logger),
+        ...(trusted ? [trustedDocumentsPlugin(trusted)] : []),
       ],
+      // Automatic persisted queries (Apollo Server's, in its bounded in-memory cache); in trusted mode
+      // the store is the manifest, and clients register nothing.
+      ...(trusted ? { persistedQueries: { cache: trustedDocumentCache(trusted) } } : {}),
       formatError,
       includeStacktraceInErrorResponses: false,
       introspection,
@@ -244,7 +273,7 @@ export async function startRouter(
 
     const port = await listen(httpServer, env.PORT, env.HOST);
     const url = `http://${env.HOST}:${port}/graphql`;
-    logger.info({ url, subgraphs: Object.fromEntries(urls) }, 'router ready');
+    logger.info({ url, subgraphs: Object.fromEntries(urls), inProcess: [...inProcess.keys()] }, 'router ready');
     return { name: 'router', url, port, stop };
   } catch (error) {
     await stop();

@@ -10,13 +10,16 @@ const authenticator = new RouterAuthenticator(tokens, new IdentitySigner(keys.pr
 describe('RouterAuthenticator', () => {
   it('treats a request without Authorization as signed out', async () => {
     const context = await authenticator.contextFor(undefined, 'r1');
-    expect(context).toEqual({ viewer: null, requestId: 'r1', forwardedIdentity: null });
+    expect(context).toEqual({ viewer: null, requestId: 'r1', forwardedIdentity: expect.any(Function) });
+    await expect(context.forwardedIdentity()).resolves.toBeNull();
   });
 
   it('forwards a verified viewer as an identity the subgraphs can verify', async () => {
     const context = await authenticator.contextFor(`Bearer ${await tokens.issue('u1')}`);
     expect(context.viewer).toEqual({ userId: 'u1' });
-    await expect(identities.verify(context.forwardedIdentity!)).resolves.toEqual({ userId: 'u1' });
+    const forwarded = await context.forwardedIdentity();
+    await expect(identities.verify(forwarded!)).resolves.toEqual({ userId: 'u1' });
+    expect(await context.forwardedIdentity()).toBe(forwarded); // signed once per request
   });
 
   it.each([

@@ -13,15 +13,18 @@ const profile = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as {
   timeDeltas: number[];
 };
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-const total = profile.nodes.reduce((sum, node) => sum + node.hitCount, 0);
+// Shares of busy time: idle samples (a process waiting for work) are left out of the total.
+const total = profile.nodes
+  .filter((node) => node.callFrame.functionName !== '(idle)')
+  .reduce((sum, node) => sum + node.hitCount, 0);
 const self = new Map<string, number>();
 const pkg = new Map<string, number>();
 const where = (url: string) => {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match) return match[1]!;
-  if (url.includes('/work/main/'))
+  if (/\/work\/[^/]+\//.test(url))
     return url
-      .replace(/.*\/work\/main\//, '')
+      .replace(/.*\/work\/[^/]+\//, '')
       .split('/')
       .slice(0, 2)
       .join('/');
@@ -40,11 +43,12 @@ for (const node of profile.nodes) {
 }
 const top = (map: Map<string, number>, n: number) =>
   [...map]
+    .filter(([key]) => !key.startsWith('(idle)'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`)
     .join('\n');
 console.log(
-  `samples: ${total}\n-- self time by package --\n${top(pkg, 25)}\n-- self time by function --\n${top(self, 30)}`,
+  `busy samples: ${total} (shares below are of busy time)\n-- self time by package --\n${top(pkg, 25)}\n-- self time by function --\n${top(self, 30)}`,
 );
 void byId;

@@ -33,26 +33,37 @@ export interface GatewaysResult {
   identicalResponses: boolean;
 }
 
-const DESCRIPTIONS: Record<GatewayName, string> = {
+export const GATEWAY_DESCRIPTIONS: Record<GatewayName, string> = {
   ours: 'our router: @apollo/gateway 2.14.4 on Apollo Server 5 (node:http), token check + signed identity, live service',
   stock: 'stock @apollo/gateway 2.14.4 + @apollo/server 5.5.1 startStandaloneServer defaults, same identity forwarding',
   hive: 'Hive Gateway 2.15.1 (createGatewayRuntime on node:http), same identity forwarding, no usage reporting',
 };
 
-const ENTRIES: Record<GatewayName, string> = {
+export const GATEWAY_ENTRIES: Record<GatewayName, string> = {
   ours: 'bench/src/gateways/ours.ts',
   stock: 'bench/src/gateways/stock.ts',
   hive: 'bench/src/gateways/hive.ts',
 };
 
-const median = (values: number[]) => {
+export const median = (values: number[]) => {
   const sorted = [...values].sort((x, y) => x - y);
   return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
 };
-const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+export const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+
+/** schema/supergraph.graphql with the given subgraph URLs, written into `dir`; returns the file. */
+export function writeSupergraph(dir: string, urls: Record<string, string>): string {
+  const supergraph = readFileSync(join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8').replace(
+    /@join__graph\(name: "(\w+)", url: "([^"]*)"\)/g,
+    (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole),
+  );
+  const file = join(dir, 'supergraph.graphql');
+  writeFileSync(file, supergraph);
+  return file;
+}
 
 /** A POST of `{ __typename }` answers 200: the gateway has loaded its supergraph. */
-const answers = async (port: number) => {
+export const answers = async (port: number) => {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -79,12 +90,7 @@ export async function gatewaysSideBySide(
     const host = await startNodeProcess('subgraph-host', 'bench/src/gateways/subgraph-host.ts', stack.env);
     started.push(host);
     const urls = (await (await fetch(`http://127.0.0.1:${host.port}/health`)).json()) as Record<string, string>;
-    const supergraph = readFileSync(join(repoRoot, 'schema', 'supergraph.graphql'), 'utf8').replace(
-      /@join__graph\(name: "(\w+)", url: "([^"]*)"\)/g,
-      (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole),
-    );
-    const file = join(dir, 'supergraph.graphql');
-    writeFileSync(file, supergraph);
+    const file = writeSupergraph(dir, urls);
     const urlEnv = Object.fromEntries(
       Object.entries(urls).map(([name, url]) => [`${name.toUpperCase()}_SUBGRAPH_URL`, url]),
     );
@@ -98,7 +104,7 @@ export async function gatewaysSideBySide(
 
     const gateways = {} as Record<GatewayName, NodeProcess>;
     for (const name of ['ours', 'stock', 'hive'] as const) {
-      gateways[name] = await startNodeProcess(`gateway-${name}`, ENTRIES[name], env, { ready: answers });
+      gateways[name] = await startNodeProcess(`gateway-${name}`, GATEWAY_ENTRIES[name], env, { ready: answers });
       started.push(gateways[name]);
     }
     const idle = Object.fromEntries(
@@ -146,7 +152,7 @@ export async function gatewaysSideBySide(
     const stats = (['ours', 'stock', 'hive'] as const).map(
       (name): GatewayStats => ({
         name,
-        description: DESCRIPTIONS[name],
+        description: GATEWAY_DESCRIPTIONS[name],
         runs: runs[name],
         requestsPerSecond: median(runs[name].map((run) => run.requestsPerSecond)),
         p50Ms: median(runs[name].map((run) => run.p50Ms)),

@@ -44,5 +44,13 @@ export async function subgraphRequestContext(
       throw new UnauthenticatedError('The forwarded identity is not valid.', 401);
     }
   }
+  return requestContext(viewer, requestId, logger);
+}
+
+/**
+ * The one way a subgraph's request context is built from an identity the router verified: the HTTP
+ * endpoint calls it after checking the forwarded header, an in-process call with the router's viewer.
+ */
+export function requestContext(viewer: Identity | null, requestId: string, logger: Logger): RequestContext {
   return { viewer, requestId, logger: logger.child({ requestId }) };
 }

@@ -8,14 +8,15 @@ import {
 import { buildSubgraphSchema } from '@apollo/subgraph';
 // 2.14 does not re-export the resolver map type from its index.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { DocumentNode } from 'graphql';
+import { execute, GraphQLError, validate, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Collection, CommandStartedEvent, Db } from 'mongodb';
-import { IdentityVerifier } from '@micropost/auth';
+import { IdentityVerifier, type Identity } from '@micropost/auth';
 import { amqpEnv, httpEnv, identityVerifyingEnv, logEnv, mongoEnv, parseEnvPair, z } from '@micropost/config';
 import { createEventBus, OutboxRelay, type EventBus, type EventHandler } from '@micropost/events';
 import { createLogger, type Logger } from '@micropost/logger';
 import { connectMongo, shardKeyFields, subgraphDatabase, type ShardKeys } from '@micropost/mongo';
-import { subgraphRequestContext, type RequestContext } from './context.ts';
+import { requestContext, subgraphRequestContext, type RequestContext } from './context.ts';
 import { maskInternalErrors } from './errors.ts';
 import { graphqlRequestListener, listen } from './http.ts';
 import type { PeriodicTask } from './periodic-task.ts';
@@ -94,7 +95,127 @@ export interface RunningService {
   readonly name: string;
   readonly url: string;
   readonly port: number;
+  /** A subgraph's schema, callable in-process by a router in the same process. */
+  readonly local?: LocalSubgraph;
   stop(): Promise<void>;
+}
+
+/** One operation of a query plan, for a subgraph called in-process. */
+export interface LocalSubgraphRequest {
+  /** Already parsed by the router's query planner. */
+  readonly document: DocumentNode;
+  readonly variables?: Record<string, unknown> | undefined;
+  readonly operationName?: string | undefined;
+  /** The router's verified viewer: in-process, nothing else can reach the subgraph's context. */
+  readonly viewer: Identity | null;
+  readonly requestId: string;
+}
+
+export interface LocalSubgraphResult {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLFormattedError[];
+}
+
+/**
+ * A subgraph as a router in the same process calls it: the same schema, context and error masking
+ * as its HTTP endpoint, without the HTTP request and the JSON round trip.
+ */
+export interface LocalSubgraph {
+  readonly name: string;
+  execute(request: LocalSubgraphRequest): Promise<LocalSubgraphResult>;
+}
+
+export interface ServeSubgraphOptions<Context extends RequestContext> {
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  readonly resolvers: GraphQLResolverMap<Context>;
+  readonly createContext: (request: RequestContext) => Context;
+  readonly identities: IdentityVerifier;
+  readonly logger: Logger;
+  readonly ready: () => Promise<boolean>;
+  readonly port: number;
+  readonly host: string;
+  /** Extra Apollo Server plugins (the bench records the fetches a gateway makes with one). */
+  readonly plugins?: readonly ApolloServerPlugin<Context>[];
+}
+
+/**
+ * A subgraph schema served over HTTP (Apollo Server behind the shared request listener, the
+ * forwarded identity verified) and callable in-process; both build the context the same way.
+ */
+export async function serveSubgraph<Context extends RequestContext>(
+  options: ServeSubgraphOptions<Context>,
+): Promise<{ url: string; port: number; local: LocalSubgraph; stop(): Promise<void> }> {
+  const { logger, identities, createContext } = options;
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]);
+  const formatError = maskInternalErrors(logger);
+  const httpServer = http.createServer();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    // Inline traces only feed Apollo's hosted usage reporting, which nothing here may reach.
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(options.plugins ?? []),
+    ],
+    formatError,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  httpServer.on(
+    'request',
+    graphqlRequestListener({
+      apollo,
+      context: async (request) => createContext(await subgraphRequestContext(request, identities, logger)),
+      ready: options.ready,
+    }),
+  );
+  let port: number;
+  try {
+    port = await listen(httpServer, options.port, options.host);
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
+  // Validated once per plan document (the planner reuses them), as Apollo Server validates each request.
+  const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  const local: LocalSubgraph = {
+    name: options.name,
+    async execute({ document, variables, operationName, viewer, requestId }) {
+      let invalid = validated.get(document);
+      if (!invalid) validated.set(document, (invalid = validate(schema, document)));
+      const result = invalid.length
+        ? { errors: invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED')) }
+        : await execute({
+            schema,
+            document,
+            variableValues: variables,
+            operationName,
+            contextValue: createContext(requestContext(viewer, requestId, logger)),
+          });
+      if (!result.errors?.length) return { data: result.data as Record<string, unknown> | null };
+      return {
+        data: (result as { data?: Record<string, unknown> | null }).data ?? null,
+        errors: result.errors.map((error) => formatError(formatted(error), error)),
+      };
+    },
+  };
+  return {
+    url: `http://${options.host}:${port}/graphql`,
+    port,
+    local,
+    stop: () => apollo.stop(),
+  };
+}
+
+const withCode = (error: GraphQLError, code: string) =>
+  new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
+
+/** What Apollo Server makes of an execution error before `formatError`: a code, never `extensions.http`. */
+function formatted(error: GraphQLError): GraphQLFormattedError {
+  const { http: _http, ...extensions } = error.extensions as Record<string, unknown>;
+  return { ...error.toJSON(), extensions: { ...extensions, code: extensions.code ?? 'INTERNAL_SERVER_ERROR' } };
 }
 
 /** Starts a subgraph: database, event bus, outbox relay, Apollo Server and its HTTP endpoint. */
@@ -147,33 +268,21 @@ export async function startSubgraph<Context extends RequestContext, Shape extend
       stack.push(() => subscription.cancel());
     }
 
-    const httpServer = http.createServer();
-    const identities = new IdentityVerifier(env.INTERNAL_PUBLIC_KEY);
-    const apollo = new ApolloServer<Context>({
-      schema: buildSubgraphSchema([{ typeDefs: definition.typeDefs, resolvers: parts.resolvers }]),
-      // Inline traces only feed Apollo's hosted usage reporting, which nothing here may reach.
-      plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
-        ApolloServerPluginLandingPageDisabled(),
-        ApolloServerPluginInlineTraceDisabled(),
-      ],
-      formatError: maskInternalErrors(logger),
-      includeStacktraceInErrorResponses: false,
+    const served = await serveSubgraph({
+      name: definition.name,
+      typeDefs: definition.typeDefs,
+      resolvers: parts.resolvers,
+      createContext: parts.createContext,
+      identities: new IdentityVerifier(env.INTERNAL_PUBLIC_KEY),
+      logger,
+      ready: readiness(db, bus),
+      port: env.PORT,
+      host: env.HOST,
     });
-    await apollo.start();
-    stack.push(() => apollo.stop());
-    httpServer.on(
-      'request',
-      graphqlRequestListener({
-        apollo,
-        context: async (request) => parts.createContext(await subgraphRequestContext(request, identities, logger)),
-        ready: readiness(db, bus),
-      }),
-    );
-    const port = await listen(httpServer, env.PORT, env.HOST);
-    const url = `http://${env.HOST}:${port}/graphql`;
+    stack.push(() => served.stop());
+    const { url, port, local } = served;
     logger.info({ url }, 'subgraph ready');
-    return { name: definition.name, url, port, stop: unwind };
+    return { name: definition.name, url, port, local, stop: unwind };
   } catch (error) {
     await unwind();
     throw error;

@@ -137,11 +137,25 @@ export async function seqScansDuringEach<T>(
   actions: readonly (() => Promise<T>)[],
 ): Promise<ScanReport<T>[]> {
   const { minRows = DEFAULT_MIN_ROWS, postgresUrl, onlyWhereNoIndex = false } = options;
-  if (onlyWhereNoIndex) await sql(postgresUrl, 'ALTER SYSTEM SET enable_seqscan = off', 'SELECT pg_reload_conf()');
+  // A GUC change does not invalidate cached generic plans: a statement FerretDB prepared earlier
+  // could keep a sequential plan chosen while seqscans were on. Custom plans are made afresh.
+  if (onlyWhereNoIndex)
+    await sql(
+      postgresUrl,
+      'ALTER SYSTEM SET enable_seqscan = off',
+      'ALTER SYSTEM SET plan_cache_mode = force_custom_plan',
+      'SELECT pg_reload_conf()',
+    );
   try {
     return await measureEach(options, actions, minRows);
   } finally {
-    if (onlyWhereNoIndex) await sql(postgresUrl, 'ALTER SYSTEM RESET enable_seqscan', 'SELECT pg_reload_conf()');
+    if (onlyWhereNoIndex)
+      await sql(
+        postgresUrl,
+        'ALTER SYSTEM RESET enable_seqscan',
+        'ALTER SYSTEM RESET plan_cache_mode',
+        'SELECT pg_reload_conf()',
+      );
   }
 }
 
