@@ -217,6 +217,10 @@ export interface FerretDBOptions {
   log?: Log;
   /** Deadline for the first successful ping. */
   startTimeoutMs?: number;
+  /** Its metrics and Go pprof HTTP listener (`host:port`); off by default. Profiling aid. */
+  debugAddr?: string;
+  /** Extra settings of its PostgreSQL cluster (see startPostgres). */
+  postgresSettings?: Record<string, string>;
 }
 
 export interface RunningFerretDB {
@@ -253,6 +257,7 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
     startPostgres({
       dataDir: join(dir, 'postgres'),
       maxConnections: BACKEND_CONNECTIONS + 20,
+      ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
       log,
       startTimeoutMs,
       ...(port === undefined ? {} : { port }),
@@ -267,7 +272,7 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningFe
     `--state-dir=${stateDir}`,
     '--log-level=warn',
     // Its metrics/pprof HTTP listener defaults to 127.0.0.1:8088, which would clash between instances.
-    '--debug-addr=-',
+    `--debug-addr=${options.debugAddr ?? '-'}`,
   ];
   const started = Date.now();
   const url = `mongodb://127.0.0.1:${port}/`;
