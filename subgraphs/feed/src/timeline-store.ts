@@ -168,9 +168,13 @@ export class TimelineStore {
     const { cap, slack } = this.options;
     const cuts = new Map<string, string>();
     for (const ownerIds of chunks([...inserted.keys()], IN_BATCH)) {
+      // Counters are created once per owner: read which exist rather than insert all and let the
+      // duplicates fail (FerretDB answers a failed batch by retrying each document on its own).
+      const existing = await this.owners.find({ _id: { $in: ownerIds } }, { projection: { _id: 1 } }).toArray();
+      const known = new Set(existing.map((owner) => owner._id));
       await insertMissing(
         this.owners,
-        ownerIds.map((_id) => ({ _id, entries: 0 })),
+        ownerIds.filter((_id) => !known.has(_id)).map((_id) => ({ _id, entries: 0 })),
       );
       // One multi-document update per distinct increment, not one per owner.
       const ownersBy = new Map<number, string[]>();
