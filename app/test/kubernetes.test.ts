@@ -134,7 +134,13 @@ describe('deploy/k8s', () => {
     expect(dockerfile).toMatch(/^FROM node:20-[\w-]+$/m);
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
     // docker-compose runs the image as built: it drops root itself.
-    expect(dockerfile.trimEnd().split('\n').filter((line) => line.startsWith('USER ')).at(-1)).toBe('USER node');
+    expect(
+      dockerfile
+        .trimEnd()
+        .split('\n')
+        .filter((line) => line.startsWith('USER '))
+        .at(-1),
+    ).toBe('USER node');
     expect(server!.securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,

@@ -17,6 +17,7 @@ import {
   startFerretDB,
   startRabbitNode,
   terminate,
+  type FerretDBOptions,
   type RunningBalancer,
   type RunningFerretDB,
   type RunningRabbitNode,
@@ -162,6 +163,8 @@ export async function startStack(
   options: {
     external?: ExternalServices;
     serverNodeArgs?: string[];
+    /** Extra options of the FerretDB this run starts (profiling: its pprof listener, pg_stat_statements). */
+    ferret?: Pick<FerretDBOptions, 'debugAddr' | 'postgresSettings'>;
     /** The broker URL a server gets (e.g. through a TCP proxy that a test can cut); default the broker's own. */
     amqpUrlFor?: (server: 'a' | 'b', amqpUrl: string) => Promise<string>;
   } = {},
@@ -180,7 +183,7 @@ export async function startStack(
       say('starting FerretDB and a private RabbitMQ node…');
       const quiet = () => {};
       const [ferret, rabbit] = await Promise.all([
-        startFerretDB({ dataDir: join(dir, 'ferretdb'), log: quiet }),
+        startFerretDB({ dataDir: join(dir, 'ferretdb'), log: quiet, ...options.ferret }),
         startRabbitNode({ dir: join(dir, 'rabbitmq'), nodeName: `micropost_bench_${process.pid}`, log: quiet }),
       ]);
       started = { ferret, rabbit };

@@ -77,6 +77,8 @@ function handOver(dir: string, account: { uid: number; gid: number }): void {
 }
 
 export interface PostgresOptions {
+  /** Extra server settings (`-c name=value`), e.g. `shared_preload_libraries=pg_stat_statements` to profile. */
+  settings?: Record<string, string>;
   /** The cluster's data directory; created with initdb if it holds none yet. */
   dataDir: string;
   /** 0 (default) picks a free port. */
@@ -134,6 +136,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       'synchronous_commit=off',
       '-c',
       `max_connections=${options.maxConnections ?? 100}`,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     asAccount,
   );

@@ -98,15 +98,20 @@ export class FollowerProjection {
     }
   }
 
-  /** Which of `followerIds` follow `followeeId` now: point reads by `_id`, IN_BATCH per `$in`. */
+  /**
+   * Which of `followerIds` still follow `followeeId`, for ids that activeFollowers listed (a pair's
+   * document is never deleted, so each has one). One query for the exceptions: the pairs among them
+   * now inactive, read within the followee's `active: false` range of the index — its unfollows, few
+   * next to its followers. (Asking for the active pairs took ten `$in` reads per 1,000 followers.)
+   */
   async activeAmong(followeeId: string, followerIds: readonly string[]): Promise<Set<string>> {
-    const active = new Set<string>();
-    for (let start = 0; start < followerIds.length; start += IN_BATCH) {
-      const ids = followerIds.slice(start, start + IN_BATCH).map((followerId) => followId(followeeId, followerId));
-      const found = await this.followers.find({ _id: { $in: ids }, followeeId, active: true }).toArray();
-      for (const follow of found) active.add(follow.followerId);
-    }
-    return active;
+    if (followerIds.length === 0) return new Set();
+    const ids = followerIds.map((followerId) => followId(followeeId, followerId));
+    const unfollowed = await this.followers
+      .find({ followeeId, active: false, _id: { $in: ids } }, { projection: { followerId: 1 } })
+      .toArray();
+    const gone = new Set(unfollowed.map((follow) => follow.followerId));
+    return new Set(followerIds.filter((id) => !gone.has(id)));
   }
 }
 

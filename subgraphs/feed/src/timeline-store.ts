@@ -154,19 +154,23 @@ export class TimelineStore {
   /**
    * Counts recorded growth into the owners' counters and trims the timelines it took past
    * cap + slack, PENDING_PER_ROUND records per round, until none are left or `rounds` rounds ran
-   * (so that a process stopping mid-backlog waits for one bounded run at most). A record is deleted
-   * after it is counted: one counted twice (two processes, a crash in between) only brings a trim
-   * forward, and a trim that finds nothing to cut re-bases the counter on the real size.
+   * (so that a process stopping mid-backlog waits for one bounded run at most). Every process runs
+   * this: a record is claimed by deleting it, and only the process whose delete removed it counts
+   * it (they used to count the same records side by side, each of which costs an update per owner).
+   * A crash between the claim and the count loses that growth: those counters stay low by at most
+   * one post each, which delays their next trim by as much (pages never show past the cap).
    */
   async trimPending(rounds = 10): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       const records = await this.growth.find({}).limit(PENDING_PER_ROUND).toArray();
       if (records.length === 0) return;
       const perOwner = new Map<string, number>();
-      for (const record of records)
+      for (const record of records) {
+        const { deletedCount } = await this.growth.deleteOne({ _id: record._id });
+        if (deletedCount === 0) continue; // another process claimed it
         for (const { id, n } of record.owners) perOwner.set(id, (perOwner.get(id) ?? 0) + n);
+      }
       await this.#countAndTrim(perOwner);
-      await this.growth.deleteMany({ _id: { $in: records.map((record) => record._id) } });
     }
   }
 
@@ -175,9 +179,13 @@ export class TimelineStore {
     const { cap, slack } = this.options;
     const cuts = new Map<string, string>();
     for (const ownerIds of chunks([...inserted.keys()], IN_BATCH)) {
+      // Counters are created once per owner: read which exist rather than insert all and let the
+      // duplicates fail (FerretDB answers a failed batch by retrying each document on its own).
+      const existing = await this.owners.find({ _id: { $in: ownerIds } }, { projection: { _id: 1 } }).toArray();
+      const known = new Set(existing.map((owner) => owner._id));
       await insertMissing(
         this.owners,
-        ownerIds.map((_id) => ({ _id, entries: 0 })),
+        ownerIds.filter((_id) => !known.has(_id)).map((_id) => ({ _id, entries: 0 })),
       );
       // One multi-document update per distinct increment, not one per owner.
       const ownersBy = new Map<number, string[]>();

@@ -97,6 +97,32 @@ describe('timelines grown by a large fan-out (cap 5, slack 2)', () => {
       await client.close();
     }
   });
+  it('two processes running trimPending at once count each growth record once', async () => {
+    const [one, two] = [new MongoClient(services.mongoUrl), new MongoClient(services.mongoUrl)];
+    try {
+      const name = `${services.dbPrefix}cap_pending_twice`;
+      // A cap no timeline reaches: the counters must end equal to what each timeline gained.
+      const options = { cap: 1000, slack: 50 };
+      const [a, b] = [await TimelineStore.open(one.db(name), options), await TimelineStore.open(two.db(name), options)];
+      const owners = Array.from({ length: 12 }, () => newId());
+      for (let i = 0; i < 30; i++)
+        await a.add(
+          owners.map((ownerId) => ({
+            ownerId,
+            postId: newId(),
+            authorId: 'x',
+            createdAt: new Date(Date.UTC(2026, 0, 1) + i),
+          })),
+        );
+      expect(await one.db(name).collection('timeline_growth').countDocuments()).toBe(30);
+      await Promise.all([a.trimPending(), b.trimPending()]);
+      const counters = await one.db(name).collection('timeline_owners').find().toArray();
+      expect(counters.map((owner) => [owner._id, owner.entries]).sort()).toEqual(owners.map((id) => [id, 30]).sort());
+      expect(await one.db(name).collection('timeline_growth').countDocuments()).toBe(0);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
 });
 
 describe('the cap through the graph (FEED_TIMELINE_CAP=40, FEED_TRIM_SLACK=10)', () => {

@@ -8,6 +8,7 @@ import {
   requireViewer,
   toConnection,
 } from '@micropost/server';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { PostsContext } from './context.ts';
 import type { PostDocument } from './post-store.ts';
@@ -25,6 +26,17 @@ async function requirePost(context: PostsContext, id: string): Promise<PostDocum
   const post = await context.postById.load(id);
   if (!post) throw new NotFoundError('There is no such post.');
   return post;
+}
+
+/** Whether the selection under the field being resolved names `field` (through fragments too). */
+function selects(info: GraphQLResolveInfo, field: string): boolean {
+  const within = (set: SelectionSetNode | undefined): boolean =>
+    set?.selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === field;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return within(selection.selectionSet);
+      return within(info.fragments[selection.name.value]?.selectionSet);
+    }) ?? false;
+  return info.fieldNodes.some((node) => within(node.selectionSet));
 }
 
 /** After a write, later loads in this request see the written post. */
@@ -74,7 +86,13 @@ export const resolvers: Resolvers = {
   },
 
   Post: {
-    __resolveReference: (reference, context) => context.postById.load(reference.id),
+    __resolveReference: (reference, context, info) => {
+      // Read the viewer's likes in the same round as the posts, not in one after them: homeFeed
+      // asks for both, and the likes query needs only the post ids it already has.
+      if (context.viewer && selects(info, 'viewerHasLiked'))
+        context.viewerLikes.load(reference.id).catch(() => undefined); // viewerHasLiked reports any error
+      return context.postById.load(reference.id);
+    },
     id: (post) => post._id.toHexString(),
     author: (post) => ({ id: post.authorId }),
     likeCount: (post) => post.likeCount,
