@@ -28,7 +28,7 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   app: ['packages', 'registry', 'router', 'subgraph'],
   bench: ['packages', 'registry', 'router', 'app', 'subgraph'],
   web: [],
-  scripts: ['packages', 'registry', 'router', 'app', 'subgraph'],
+  scripts: ['packages', 'registry', 'router', 'app', 'subgraph', 'web'],
 };
 
 const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.tsx'], {
