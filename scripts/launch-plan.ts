@@ -23,19 +23,6 @@ export function planLaunch(all: readonly ServerSpec[], rabbitmq: Availability): 
   };
 }
 
-/**
- * `RABBITMQ_NODES`: how many local RabbitMQ nodes `npm start` runs. 1 (the default) reuses or
- * starts the machine's node; more starts a private cluster of that many nodes.
- */
-export function rabbitNodeCount(value: string | undefined): number {
-  const text = (value ?? '').trim();
-  if (text === '') return 1;
-  const count = Number(text);
-  if (!Number.isInteger(count) || count < 1 || count > 7)
-    throw new Error(`RABBITMQ_NODES must be a whole number from 1 to 7 (got "${text}")`);
-  return count;
-}
-
 /** Draws `text` in a box, one line per line of text, wrapped at `width`. */
 export function boxed(text: string, width = 76): string {
   const lines = text.split('\n').flatMap((line) => wrap(line, width));

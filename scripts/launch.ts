@@ -21,8 +21,8 @@ import {
   startFerretDB,
   startRabbitCluster,
 } from '@micropost/infra';
-import { boxed, planLaunch, rabbitNodeCount, upBanner } from './launch-plan.ts';
-import { balancerPort, SERVER_ENTRY, type ServerSpec, servers } from './services.ts';
+import { boxed, planLaunch, upBanner } from './launch-plan.ts';
+import { balancerPort, rabbitNodeCount, SERVER_ENTRY, type ServerSpec, servers } from './services.ts';
 import { type SupervisedProcess, supervise } from './supervisor.ts';
 
 const stateDir = join(repoRoot, '.micropost');
@@ -153,20 +153,22 @@ function startServer(spec: ServerSpec, env: NodeJS.ProcessEnv): SupervisedProces
   });
 }
 
-async function startRabbit(prepared: Availability): Promise<{ availability: Availability; amqpUrl?: string }> {
+async function startRabbit(
+  prepared: Availability,
+  rabbitNodes: number,
+): Promise<{ availability: Availability; amqpUrl?: string }> {
   if (set('AMQP_URL')) {
     say('events: AMQP_URL');
     return { availability: prepared, amqpUrl: process.env.AMQP_URL };
   }
   if (!prepared.ok) return { availability: prepared };
   try {
-    const nodes = rabbitNodeCount(process.env.RABBITMQ_NODES);
-    if (nodes > 1) {
+    if (rabbitNodes > 1) {
       // A private cluster kept in .micropost (same node names each run, so its queues survive a
       // restart); every server is given every node's address.
       const cluster = await startRabbitCluster({
         dir: join(stateDir, 'rabbitmq-cluster'),
-        size: nodes,
+        size: rabbitNodes,
         // Unique per checkout: node names are machine-wide (epmd).
         namePrefix: `micropost_${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}`,
         log: say,
@@ -186,8 +188,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   mkdirSync(stateDir, { recursive: true });
-  // A bad SERVERS or port is refused before anything starts.
+  // A bad SERVERS, RABBITMQ_NODES or port is refused before anything starts.
   const all = servers();
+  const rabbitNodes = rabbitNodeCount();
 
   const prepared = await prepareServices({
     log: say,
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
     mongoUrl = ferret.url;
   }
 
-  const events = await startRabbit(prepared.rabbitmq);
+  const events = await startRabbit(prepared.rabbitmq, rabbitNodes);
   const plan = planLaunch(all, events.availability);
   if (plan.warning) console.log(`\n${boxed(plan.warning)}\n`);
 

@@ -22,6 +22,10 @@ const integerFrom = (env: Env, name: string, fallback: number, min: number, max:
 const portFrom = (env: Env, name: string, fallback: number) =>
   integerFrom(env, name, fallback, 1, 65535, 'a port number');
 
+/** RabbitMQ nodes `npm start` runs when AMQP_URL is not given: RABBITMQ_NODES (default 1, a cluster from 3). */
+export const rabbitNodeCount = (env: Env = process.env) =>
+  integerFrom(env, 'RABBITMQ_NODES', 1, 1, 7, 'a whole number from 1 to 7');
+
 /** Where clients connect: the balancer's port (or the first server's when there is no balancer). */
 export const balancerPort = (env: Env = process.env) => portFrom(env, 'BALANCER_PORT', 4000);
 

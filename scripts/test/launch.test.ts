@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { prepareServices } from '@micropost/infra';
 import { waitFor } from '@micropost/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { boxed, planLaunch, rabbitNodeCount, upBanner } from '../launch-plan.ts';
-import { servers } from '../services.ts';
+import { boxed, planLaunch, upBanner } from '../launch-plan.ts';
+import { rabbitNodeCount, servers } from '../services.ts';
 import { backoffDelay, supervise } from '../supervisor.ts';
 
 const SERVERS = [
@@ -106,11 +106,13 @@ describe('the servers npm start runs', () => {
 
 describe('RABBITMQ_NODES', () => {
   it('is one node unless set, and refuses what is not a small whole number', () => {
-    expect(rabbitNodeCount(undefined)).toBe(1);
-    expect(rabbitNodeCount(' ')).toBe(1);
-    expect(rabbitNodeCount('3')).toBe(3);
+    expect(rabbitNodeCount({})).toBe(1);
+    expect(rabbitNodeCount({ RABBITMQ_NODES: ' ' })).toBe(1);
+    expect(rabbitNodeCount({ RABBITMQ_NODES: '3' })).toBe(3);
     for (const bad of ['0', '2.5', 'three', '-1', '8'])
-      expect(() => rabbitNodeCount(bad)).toThrow(/RABBITMQ_NODES must be a whole number from 1 to 7/);
+      expect(() => rabbitNodeCount({ RABBITMQ_NODES: bad })).toThrow(
+        /RABBITMQ_NODES must be a whole number from 1 to 7/,
+      );
   });
 });
 
