@@ -8,6 +8,7 @@ import type { GraphQLSchema } from 'graphql';
 import { AccessTokens, IdentitySigner } from '@micropost/auth';
 import {
   amqpEnv,
+  commaList,
   authEnv,
   httpEnv,
   identitySigningEnv,
@@ -83,12 +84,7 @@ const routerEnv = {
     .default(
       'http://localhost:4000,http://127.0.0.1:4000,https://sandbox.embed.apollographql.com,https://studio.apollographql.com',
     )
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
+    .transform(commaList),
   /** Undelivered events kept per subscription before the oldest are dropped; default 64. */
   SUBSCRIPTION_BUFFER_SIZE: z.coerce.number().int().positive().default(64),
   /** Where the rate limits' counters live (database `<prefix>router`); without it they are per process. */

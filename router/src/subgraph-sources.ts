@@ -4,7 +4,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSource, type GraphQLDataSource
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { parse } from 'graphql';
 import { IDENTITY_HEADER } from '@micropost/auth';
-import { z } from '@micropost/config';
+import { commaList, z } from '@micropost/config';
 import { REQUEST_ID_HEADER, type LocalSubgraph } from '@micropost/server';
 import type { RouterContext } from './context.ts';
 
@@ -17,14 +17,7 @@ export const inProcessEnv = {
     .string()
     .default('all')
     .transform((value): 'all' | ReadonlySet<string> =>
-      value.trim() === 'all'
-        ? 'all'
-        : new Set(
-            value
-              .split(',')
-              .map((name) => name.trim())
-              .filter((name) => name && name !== 'none'),
-          ),
+      value.trim() === 'all' ? 'all' : new Set(commaList(value).filter((name) => name !== 'none')),
     ),
 };
 

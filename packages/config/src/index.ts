@@ -71,6 +71,13 @@ const secret = z.string().min(32, 'must be at least 32 characters');
 const positiveInt = z.coerce.number().int().positive();
 
 /** Variables shared by every process. Fragments are spread into each process's own shape. */
+/** The entries of a comma-separated variable, trimmed, empty ones dropped. */
+export const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
 export const logEnv = {
   /** pino level; default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { commaList } from '@micropost/config';
 
 /**
  * Which peers may tell the client's address in `X-Forwarded-For`: the balancer's. Entries are
@@ -29,12 +30,7 @@ export class TrustedProxies {
   /** Parses the comma-separated variable; null when an entry is not an address or range. */
   static parse(value: string): TrustedProxies | null {
     try {
-      return new TrustedProxies(
-        value
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean),
-      );
+      return new TrustedProxies(commaList(value));
     } catch {
       return null;
     }
